@@ -1,0 +1,87 @@
+// Command-line parsing for `mmu-lab`. Pure functions: no I/O, no process access.
+
+/** A machine-config value as typed on the command line, after parsing. */
+export type ConfigValue = number | boolean | string;
+
+/** What the user asked `mmu-lab` to do. */
+export type Command =
+  | { kind: 'run'; script: string; config: Record<string, ConfigValue> }
+  | { kind: 'start'; config: Record<string, ConfigValue> }
+  | { kind: 'help' };
+
+/** A command line that cannot be understood; `message` is meant for the user. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const USAGE = `Usage:
+  mmu-lab run <script.ts> [--config key=value ...]   run an experiment script on a fresh machine
+  mmu-lab start [--config key=value ...]             start the lab (an interactive session)
+  mmu-lab --help                                     show this help
+
+--config sets a machine parameter (repeatable), e.g. --config ram_mb=64 --config cpus=2.
+Numbers (42, 0x1000) and booleans (true, false) are parsed; anything else stays a string.
+A script's print() output goes to stdout; on an error it exits with status 1.
+Set MMU_LAB_STACK=1 to add the JavaScript stack to an error report.`;
+
+/**
+ * Turns a config value's text into a number when it is a finite number literal (decimal, hex,
+ * exponent), into a boolean for exactly 'true'/'false', and leaves every other text a string.
+ */
+export function parseConfigValue(text: string): ConfigValue {
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  const trimmed = text.trim();
+  const n = Number(trimmed);
+  if (trimmed !== '' && Number.isFinite(n)) return n;
+  return text;
+}
+
+/**
+ * Parses one `key=value` setting into `config`. Throws UsageError when the `=` or the key is
+ * missing, or the key was already given.
+ */
+function addConfigSetting(config: Record<string, ConfigValue>, setting: string): void {
+  const eq = setting.indexOf('=');
+  const key = eq < 0 ? '' : setting.slice(0, eq).trim();
+  if (key === '') throw new UsageError(`--config expects key=value, got '${setting}'`);
+  if (Object.hasOwn(config, key)) throw new UsageError(`--config ${key} is given twice`);
+  config[key] = parseConfigValue(setting.slice(eq + 1));
+}
+
+/**
+ * Parses the arguments after `mmu-lab` (process.argv.slice(2)) into a Command.
+ * Accepts `--config k=v` and `--config=k=v` anywhere after the command word; `-h`/`--help`
+ * anywhere wins. Throws UsageError for an unknown command or option, a missing or extra
+ * script path, or a malformed setting.
+ */
+export function parseArgs(argv: readonly string[]): Command {
+  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) return { kind: 'help' };
+  const [command, ...rest] = argv;
+  if (command === 'help') return { kind: 'help' };
+  if (command !== 'run' && command !== 'start') {
+    throw new UsageError(`unknown command '${command}'`);
+  }
+  const config: Record<string, ConfigValue> = {};
+  const positional: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === '--config') {
+      const setting = rest[++i];
+      if (setting === undefined) throw new UsageError('--config expects key=value');
+      addConfigSetting(config, setting);
+    } else if (arg.startsWith('--config=')) {
+      addConfigSetting(config, arg.slice('--config='.length));
+    } else if (arg.startsWith('-') && arg !== '-') {
+      throw new UsageError(`unknown option '${arg}'`);
+    } else {
+      positional.push(arg);
+    }
+  }
+  if (command === 'start') {
+    if (positional.length > 0) throw new UsageError(`'start' takes no arguments`);
+    return { kind: 'start', config };
+  }
+  if (positional.length !== 1) throw new UsageError(`'run' expects exactly one script path`);
+  return { kind: 'run', script: positional[0], config };
+}

@@ -1,0 +1,131 @@
+// `mmu-lab`: the headless entry point (bin/mmu-lab.mjs loads this file through tsx).
+import { readFile } from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
+import { parseArgs, USAGE, UsageError, type ConfigValue } from './args';
+import { startRepl } from './repl';
+import { executeScript, type LoadedLab } from './run-script';
+
+/** The streams and environment a command runs against (the real process by default). */
+export interface CliIo {
+  readonly stdin: Readable;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Whether stdin/stdout are a terminal (the REPL then edits lines and colours output). */
+  readonly terminal: boolean;
+}
+
+/** Returns the MMU Lab version from package.json. */
+async function labVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+  return String((pkg as { version?: unknown }).version);
+}
+
+/**
+ * Creates a fresh lab with `config` merged over the machine defaults, its print() writing one
+ * line at a time to `stdout`. Loads the engine only now, so `--help` never needs it.
+ * Throws whatever createLab throws for an invalid config.
+ */
+async function loadLab(config: Record<string, ConfigValue>, stdout: Writable): Promise<LoadedLab> {
+  const { createLab, LAB_GLOBAL_NAMES } = await import('../../src-engine/lab');
+  const print = (line: string): void => void stdout.write(line + '\n');
+  const lab = createLab(config as Parameters<typeof createLab>[0], { print });
+  return { lab, names: LAB_GLOBAL_NAMES };
+}
+
+/** Runs the script at `path` on a fresh lab. Returns the exit status: 0 ok, 1 on any failure. */
+async function runCommand(path: string, config: Record<string, ConfigValue>, io: CliIo): Promise<number> {
+  let source: string;
+  try {
+    source = await readFile(path, 'utf8');
+  } catch (err) {
+    io.stderr.write(`mmu-lab: cannot read script '${path}': ${(err as Error).message}\n`);
+    return 1;
+  }
+  const outcome = await executeScript(source, path, () => loadLab(config, io.stdout), {
+    fullStack: io.env['MMU_LAB_STACK'] === '1',
+  });
+  if (outcome.ok) return 0;
+  io.stderr.write(outcome.report + '\n');
+  return 1;
+}
+
+/** Describes the current machine in one line, from the lab's machine_config(), or ''. */
+function describeMachine(lab: object): string {
+  const machineConfig = (lab as { machine_config?: unknown }).machine_config;
+  if (typeof machineConfig !== 'function') return '';
+  const config = machineConfig.call(lab) as Record<string, unknown>;
+  return Object.entries(config)
+    .filter(([, v]) => typeof v !== 'object')
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
+}
+
+/** Builds the REPL's greeting for a lab on `machine` (a one-line description). */
+function banner(version: string, machine: string): string {
+  return [
+    `MMU Lab ${version}: a simulated x86-64 machine running a model of Linux 4.7 mm.`,
+    machine && `machine: ${machine}`,
+    'Every scripting-API function and constant is in scope; TypeScript annotations are accepted.',
+    '  const mm = mm_alloc()',
+    '  const a = mmap(mm, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS)',
+    "  touch(mm, a, 4 * PAGE_SIZE, 'w'); pte_pfn(lookup_pte(mm, a))",
+    'reset_machine() gives a fresh machine; .help lists REPL commands; .exit or Ctrl+D quits.',
+    'Run a script file headless with: npx mmu-lab run <script.ts>',
+  ]
+    .filter((line) => line !== '')
+    .join('\n');
+}
+
+/** Starts the interactive lab. Returns 0 when the user leaves, 1 if the machine can't start. */
+async function startCommand(config: Record<string, ConfigValue>, io: CliIo): Promise<number> {
+  let loaded: LoadedLab;
+  try {
+    loaded = await loadLab(config, io.stdout);
+  } catch (err) {
+    io.stderr.write(`mmu-lab: cannot create the machine: ${(err as Error).message}\n`);
+    return 1;
+  }
+  await startRepl(loaded.lab, loaded.names, {
+    input: io.stdin,
+    output: io.stdout,
+    terminal: io.terminal,
+    banner: banner(await labVersion(), describeMachine(loaded.lab)),
+  });
+  return 0;
+}
+
+/**
+ * Runs the `mmu-lab` command line `argv` (without node and the script path) against `io`.
+ * Returns the exit status: 0 success, 1 a failed script or machine, 2 a bad command line.
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let command;
+  try {
+    command = parseArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(`mmu-lab: ${err.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  switch (command.kind) {
+    case 'help':
+      io.stdout.write(USAGE + '\n');
+      return 0;
+    case 'run':
+      return runCommand(command.script, command.config, io);
+    case 'start':
+      return startCommand(command.config, io);
+  }
+}
+
+/** Returns the CliIo of this process. */
+function processIo(): CliIo {
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    terminal: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+  };
+}
