@@ -1,0 +1,75 @@
+// Locks in shared memory: a spinlock and mmap_sem's reader/writer semaphore.
+// On one thread a lock that is already held can never be released while we wait, so taking it
+// is a deadlock; that is reported as a lab error instead of hanging the host.
+
+/** Thrown when a simulated lock could never be acquired (the lab's own error, not a kernel one). */
+export class DeadlockError extends Error {
+  constructor(what: string) {
+    super(`deadlock: ${what}`);
+    this.name = 'DeadlockError';
+  }
+}
+
+const SPIN_LIMIT = 1 << 22;
+
+/** A test-and-set spinlock on one Int32 word (0 free, 1 held). */
+export class SpinLock {
+  constructor(readonly words: Int32Array, readonly index: number) {}
+
+  /** Acquire; spins, then reports a deadlock after a bounded number of tries. */
+  lock(): void {
+    for (let i = 0; i < SPIN_LIMIT; i++) {
+      if (Atomics.compareExchange(this.words, this.index, 0, 1) === 0) return;
+    }
+    throw new DeadlockError('spinlock held and never released');
+  }
+  /** Acquire if free; true on success. */
+  trylock(): boolean {
+    return Atomics.compareExchange(this.words, this.index, 0, 1) === 0;
+  }
+  unlock(): void {
+    Atomics.store(this.words, this.index, 0);
+  }
+  get locked(): boolean {
+    return Atomics.load(this.words, this.index) !== 0;
+  }
+}
+
+/** A reader/writer semaphore on one Int32 word: 0 free, n > 0 readers, -1 a writer. */
+export class RwSemaphore {
+  constructor(readonly words: Int32Array, readonly index: number, readonly name: string) {}
+
+  /** Take for read if no writer holds it; true on success. */
+  down_read_trylock(): boolean {
+    for (;;) {
+      const v = Atomics.load(this.words, this.index);
+      if (v < 0) return false;
+      if (Atomics.compareExchange(this.words, this.index, v, v + 1) === v) return true;
+    }
+  }
+  /** Take for write if free; true on success. */
+  down_write_trylock(): boolean {
+    return Atomics.compareExchange(this.words, this.index, 0, -1) === 0;
+  }
+  down_read(): void {
+    for (let i = 0; i < SPIN_LIMIT; i++) if (this.down_read_trylock()) return;
+    throw new DeadlockError(`down_read(${this.name}) while it is held for write`);
+  }
+  down_write(): void {
+    for (let i = 0; i < SPIN_LIMIT; i++) if (this.down_write_trylock()) return;
+    throw new DeadlockError(`down_write(${this.name}) while it is held`);
+  }
+  up_read(): void {
+    const v = Atomics.load(this.words, this.index);
+    if (v <= 0) throw new Error(`up_read(${this.name}) without a reader holding it`);
+    Atomics.sub(this.words, this.index, 1);
+  }
+  up_write(): void {
+    if (Atomics.compareExchange(this.words, this.index, -1, 0) !== -1) throw new Error(`up_write(${this.name}) without a writer holding it`);
+  }
+  /** 0 free, n readers, -1 writer. */
+  get state(): number {
+    return Atomics.load(this.words, this.index);
+  }
+  get write_locked(): boolean { return this.state < 0; }
+}

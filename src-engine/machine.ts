@@ -1,0 +1,191 @@
+// One simulated machine: physical memory, struct pages, the allocator, the page cache, the
+// shared mm and vma slabs, per-CPU state, and the kernel's diagnostics. Every kernel object
+// carries its machine, so kernel functions find it from their arguments.
+import { MachineConfig, resolveConfig } from './params';
+import { KernelLog } from './kernel/bug';
+import { PhysMem } from './mm/physmem';
+import { MemMap } from './mm/page';
+import { PageAllocator } from './mm/page_alloc';
+import { PageCache } from './mm/pagecache';
+import { MM_STRIDE, VMA_STRIDE, mm_struct, vm_area_struct, anon_vma, file, inode, FsType } from './mm/mm_types';
+import { Tracer } from './kernel/trace';
+import { Cpu } from './arch/x86/mm/tlb';
+import { SwapDevice } from './mm/swapfile';
+import { MemtypeTable } from './arch/x86/mm/pat';
+import { PAGE_SIZE } from './arch/x86/pgtable_types';
+import { FAULT_CYCLES, cycles_to_ns } from './costs';
+import type { vm_area_struct as VmaT } from './mm/mm_types';
+import { swap_free_entry } from './mm/swap_state';
+
+/** Event counters of one machine (ratios are computed from these when read, never stored). */
+export class MachineStats {
+  pgfault = 0;
+  tlb_hits = 0;
+  tlb_misses = 0;
+  readonly faults: Record<string, number> = {};
+  readonly fault_cycles: Record<string, number> = {};
+}
+
+export type FailSite = 'page_alloc' | 'pte_alloc' | 'pmd_alloc' | 'pud_alloc' | 'track_pfn';
+export const FAIL_SITES: readonly FailSite[] = ['page_alloc', 'pte_alloc', 'pmd_alloc', 'pud_alloc', 'track_pfn'];
+
+/** A free-list allocator of slab slots. */
+class SlotAllocator {
+  private readonly free: number[] = [];
+  private next = 0;
+  constructor(readonly capacity: number, readonly what: string) {}
+  /** A free slot; throws a clear lab error when the slab is full. */
+  alloc(): number {
+    const s = this.free.pop();
+    if (s !== undefined) return s;
+    if (this.next >= this.capacity) throw new RangeError(`${this.what} slab is full (${this.capacity}); raise the machine parameter`);
+    return this.next++;
+  }
+  release(s: number): void { this.free.push(s); }
+  get used(): number { return this.next - this.free.length; }
+}
+
+export class Machine {
+  readonly config: MachineConfig;
+  readonly log = new KernelLog();
+  readonly phys: PhysMem;
+  readonly mem: MemMap;
+  readonly alloc: PageAllocator;
+  readonly pagecache: PageCache;
+  readonly mmSlab: Int32Array;
+  readonly vmaSlab: Float64Array;
+  readonly trace = new Tracer();
+  readonly cpus: Cpu[];
+  readonly swap: SwapDevice | null;
+  readonly memtypes = new MemtypeTable();
+  readonly zero_pfn: number;
+  readonly highest_memmap_pfn: number;
+  readonly mms = new Map<number, mm_struct>();
+  readonly files: file[] = [];
+  readonly inodes: inode[] = [];
+  readonly anon_vmas = new Map<number, anon_vma>();
+  readonly failNext = new Map<FailSite, number>();
+  /** Wrappers of struct pages handed to scripts, so the same page is the same object. */
+  readonly pageObjects = new Map<number, object>();
+  /** Cycle counter of simulated time (advanced by the fault and access paths). */
+  cycles = 0;
+  private readonly mmSlots: SlotAllocator;
+  private readonly vmaSlots: SlotAllocator;
+  private nextAnonVma = 1;
+  /** The CPU whose process context runs kernel calls from the script. */
+  current_cpu = 0;
+  readonly stats = new MachineStats();
+  /** The path that handled the fault in progress (set by the fault handlers). */
+  faultType = 'error';
+  /** WARN_ON_ONCE sites that already fired. */
+  readonly warnedOnce = new Set<string>();
+  /** Consecutive OOM fault retries of the current access. */
+  oomRetries = 0;
+  /** Test hook: called between gup's fault and its retry (where the Dirty COW race lives). */
+  gupRetryHook: ((vma: VmaT, address: number) => void) | null = null;
+  /** How struct pages cross to script code and back (set by the lab API; pfns by default). */
+  wrapPage: (pfn: number) => unknown = (pfn) => pfn;
+  unwrapPage: (x: unknown) => number | null = (x) => (typeof x === 'number' ? x : null);
+
+  /** Build and boot a machine from a (partial) config. */
+  constructor(partial?: unknown) {
+    this.config = resolveConfig(partial);
+    const c = this.config;
+    this.phys = PhysMem.create(c.ram_mb * 1024 * 1024, [{ name: 'mmio0', base: c.mmio_base, size: c.mmio_mb * 1024 * 1024 }]);
+    if (c.mmio_base < this.phys.ram.length) throw new TypeError('mmio_base overlaps RAM: raise mmio_base or lower ram_mb');
+    this.mem = MemMap.create(this.phys.nr_pages);
+    this.alloc = new PageAllocator(this.mem, this.phys.nr_pages, this.log);
+    this.highest_memmap_pfn = this.phys.nr_pages - 1;
+    this.pagecache = new PageCache(this.phys.nr_pages, 4096);
+    this.mmSlab = new Int32Array(new SharedArrayBuffer(c.max_mms * MM_STRIDE * 4));
+    this.vmaSlab = new Float64Array(new SharedArrayBuffer(c.max_vmas * VMA_STRIDE * 8));
+    this.mmSlots = new SlotAllocator(c.max_mms, 'mm_struct');
+    this.vmaSlots = new SlotAllocator(c.max_vmas, 'vm_area_struct');
+    this.cpus = Array.from({ length: c.cpus }, (_, i) => new Cpu(i));
+    this.swap = c.swap ? new SwapDevice(c.swap_mb * 256) : null;
+    // pfn 0 is reserved firmware memory, as on a PC; pfn 1 is the zero page.
+    this.zero_pfn = 1;
+    this.alloc.init(new Set([0, 1]));
+    this.log.printk(`Linux version 4.7.4 (mmu-lab) x86_64, ${c.cpus} CPUs, ${c.ram_mb} MiB RAM`);
+    this.log.printk(`Memory: ${this.alloc.nr_free * 4}K/${this.phys.nr_pages * 4}K available`);
+  }
+
+  /** A new mm_struct backed by a slab slot. */
+  newMm(): mm_struct {
+    const slot = this.mmSlots.alloc();
+    this.mmSlab.fill(0, slot * MM_STRIDE, (slot + 1) * MM_STRIDE);
+    const mm = new mm_struct(this, slot, slot * MM_STRIDE);
+    this.mms.set(slot, mm);
+    return mm;
+  }
+  /** Release an mm's slot (after exit_mmap). */
+  freeMm(mm: mm_struct): void {
+    this.mms.delete(mm.id);
+    this.mmSlots.release(mm.id);
+  }
+  /** A new vma of `mm`, fields zeroed. */
+  newVma(mm: mm_struct): vm_area_struct {
+    const slot = this.vmaSlots.alloc();
+    this.vmaSlab.fill(0, slot * VMA_STRIDE, (slot + 1) * VMA_STRIDE);
+    return new vm_area_struct(this, slot, mm);
+  }
+  /** Release a vma's slot. */
+  freeVma(vma: vm_area_struct): void {
+    vma.freed = true;
+    this.vmaSlots.release(vma.slot);
+  }
+  /** A new anon_vma (anon_vma_alloc). */
+  newAnonVma(parent: anon_vma | null): anon_vma {
+    const av = new anon_vma(this.nextAnonVma++, parent ? parent.root ?? parent : null, parent);
+    this.anon_vmas.set(av.id, av);
+    return av;
+  }
+  /** A new inode + open file of the given kind. */
+  newInode(name: string, fs: FsType | 'chardev'): inode {
+    const id = this.inodes.length;
+    if (id >= this.pagecache.maxMappings) throw new RangeError(`too many files (${id}); the page cache indexes at most ${this.pagecache.maxMappings}`);
+    const ino = new inode(this, name, fs, id);
+    this.inodes.push(ino);
+    return ino;
+  }
+  /** Register an open file description. */
+  newFile(ino: inode, mode: number, f_op: file['f_op']): file {
+    const f = new file(this, this.files.length, ino, mode, f_op);
+    this.files.push(f);
+    return f;
+  }
+
+  /** Consume one injected failure at `site`; true if this attempt must fail. */
+  shouldFail(site: FailSite): boolean {
+    const n = this.failNext.get(site) ?? 0;
+    if (n <= 0) return false;
+    if (n === 1) this.failNext.delete(site);
+    else this.failNext.set(site, n - 1);
+    return true;
+  }
+
+  /** Drop one pte's reference to a swap slot (do_swap_page's swap_free). */
+  swapFreeEntry(offset: number): void { swap_free_entry(this, offset); }
+
+  /**
+   * Run one fault handler, account it (type, simulated cycles, host ns) and emit the page_fault
+   * tracepoint. Returns the handler's VM_FAULT_* result.
+   */
+  accountFault(mm: mm_struct, address: number, write: boolean, handler: () => number, cpu = this.current_cpu, forceType?: string): number {
+    const t0 = performance.now();
+    this.faultType = 'error';
+    const ret = handler();
+    const type = forceType ?? this.faultType;
+    const ns = Math.round((performance.now() - t0) * 1e6);
+    const cycles = FAULT_CYCLES[type]?.cycles ?? 0;
+    this.cycles += cycles;
+    this.stats.faults[type] = (this.stats.faults[type] ?? 0) + 1;
+    this.stats.fault_cycles[type] = (this.stats.fault_cycles[type] ?? 0) + cycles;
+    if (this.trace.on('page_fault')) this.trace.emit({ name: 'page_fault', cpu, mm, address, write, type, cycles, ns, sim_ns: cycles_to_ns(cycles) });
+    return ret;
+  }
+
+  get nr_ram_pages(): number { return this.phys.nr_pages; }
+  get ram_bytes(): number { return this.phys.nr_pages * PAGE_SIZE; }
+  get vmasInUse(): number { return this.vmaSlots.used; }
+}

@@ -1,0 +1,176 @@
+// mm/filemap.c: the page cache's pages (find_get_page, add/delete), filemap_fault,
+// filemap_map_pages (fault-around), filemap_page_mkwrite, and buffered file read/write.
+import type { Machine } from '../machine';
+import type { address_space, vm_area_struct, vm_fault, file } from './mm_types';
+import { linear_page_index } from './mm_types';
+import { PG_uptodate, PG_locked, PG_swapbacked, PG_dirty, PG_lru } from './page';
+import { alloc_pages, get_page, put_page, set_page_dirty } from './mm';
+import { GFP_HIGHUSER_MOVABLE, __GFP_ZERO } from './page_alloc';
+import { do_set_pte } from './memory';
+import { read_entry, pte_offset } from './pgtable';
+import { pte_none, PAGE_SIZE } from '../arch/x86/pgtable_types';
+import { VM_FAULT_SIGBUS, VM_FAULT_OOM, VM_FAULT_LOCKED, VM_FAULT_MAJOR, VM_FAULT_NOPAGE } from '../include/mm_flags';
+import { pte_lockptr } from './pgtable';
+
+/** find_get_page: the cached page at index with a new reference, or null. */
+export function find_get_page(mapping: address_space, index: number): number | null {
+  const pfn = mapping.m.pagecache.lookup(mapping.id, index);
+  if (pfn < 0) return null;
+  get_page(mapping.m, pfn);
+  return pfn;
+}
+
+/**
+ * add_to_page_cache_lru: insert page at index; the cache takes its own reference. The caller keeps
+ * its reference. False if another page got there first.
+ */
+export function add_to_page_cache_lru(m: Machine, pfn: number, mapping: address_space, index: number): boolean {
+  if (!m.pagecache.insert(mapping.id, index, pfn)) return false;
+  get_page(m, pfn);
+  m.mem.set_mapping(pfn, mapping.mapping_word);
+  m.mem.set_index(pfn, index);
+  m.mem.set(pfn, PG_lru);
+  if (mapping.swap_backed) m.mem.set(pfn, PG_swapbacked);
+  return true;
+}
+
+/** delete_from_page_cache: unhook a page from its mapping and drop the cache's reference. */
+export function delete_from_page_cache(m: Machine, mapping: address_space, pfn: number): void {
+  m.pagecache.delete(mapping.id, m.mem.index(pfn));
+  m.mem.set_mapping(pfn, 0);
+  m.mem.clear(pfn, PG_dirty);
+  put_page(m, pfn);
+}
+
+/**
+ * Get (creating a zero-filled, uptodate page if missing) the cache page at index, with a reference
+ * for the caller. null when out of memory. .created tells whether it was read in (a major fault).
+ */
+export function grab_cache_page(mapping: address_space, index: number): { pfn: number; created: boolean } | null {
+  const m = mapping.m;
+  for (;;) {
+    const got = find_get_page(mapping, index);
+    if (got !== null) return { pfn: got, created: false };
+    const pfn = alloc_pages(m, GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
+    if (pfn === null) return null;
+    m.mem.set(pfn, PG_uptodate);
+    if (add_to_page_cache_lru(m, pfn, mapping, index)) return { pfn, created: true };
+    put_page(m, pfn);
+  }
+}
+
+/** Pages of a file of size bytes (round_up(i_size, PAGE_SIZE) >> PAGE_SHIFT). */
+export const size_pages = (size: number): number => Math.ceil(size / PAGE_SIZE);
+
+/** filemap_fault: the cache page for vmf.pgoff, locked, with a reference; SIGBUS beyond EOF. */
+export function filemap_fault(vma: vm_area_struct, vmf: vm_fault): number {
+  const f = vma.vm_file!;
+  const mapping = f.f_mapping;
+  if (vmf.pgoff >= size_pages(f.f_inode.i_size)) return VM_FAULT_SIGBUS;
+  const got = grab_cache_page(mapping, vmf.pgoff);
+  if (!got) return VM_FAULT_OOM;
+  if (got.pfn !== null && size_pages(f.f_inode.i_size) <= vmf.pgoff) { put_page(vma.m, got.pfn); return VM_FAULT_SIGBUS; }
+  vma.m.mem.set(got.pfn, PG_locked);
+  vmf.page = got.pfn;
+  return VM_FAULT_LOCKED | (got.created && mapping.host.fs === 'diskfs' ? VM_FAULT_MAJOR : 0);
+}
+
+/** filemap_map_pages: map every cached, uptodate, unlocked page of [vmf.pgoff, max_pgoff) whose pte is none. */
+export function filemap_map_pages(vma: vm_area_struct, vmf: vm_fault & { max_pgoff?: number; pmdp?: number }): void {
+  const m = vma.m;
+  const f = vma.vm_file!;
+  const mapping = f.f_mapping;
+  const pmd = read_entry(m, vmf.pmdp!);
+  const ptl = pte_lockptr(m, pmd);
+  const eof = size_pages(f.f_inode.i_size);
+  for (let index = vmf.pgoff; index <= vmf.max_pgoff!; index++) {
+    const pfn = m.pagecache.lookup(mapping.id, index);
+    if (pfn < 0) continue;
+    if (!m.mem.test(pfn, PG_uptodate) || m.mem.test(pfn, PG_locked)) continue;
+    if (index >= eof) continue;
+    const addr = vmf.address + (index - vmf.pgoff) * PAGE_SIZE;
+    const ptep = pte_offset(pmd, addr);
+    ptl.lock();
+    if (pte_none(read_entry(m, ptep))) {
+      get_page(m, pfn);
+      do_set_pte(vma, addr, pfn, ptep, false, false);
+    }
+    ptl.unlock();
+  }
+}
+
+/** filemap_page_mkwrite: a page is about to be written through a shared mapping: dirty it, locked. */
+export function filemap_page_mkwrite(vma: vm_area_struct, vmf: vm_fault): number {
+  const m = vma.m;
+  const pfn = m.unwrapPage(vmf.page)!;
+  const mapping = vma.vm_file!.f_mapping;
+  vma.vm_file!.f_inode.mtime = m.cycles;
+  m.mem.set(pfn, PG_locked);
+  if (m.mem.mapping(pfn) !== mapping.mapping_word) {
+    m.mem.clear(pfn, PG_locked);
+    return VM_FAULT_NOPAGE;
+  }
+  set_page_dirty(m, pfn);
+  return VM_FAULT_LOCKED;
+}
+
+/** The vm_operations of regular files (generic_file_vm_ops). */
+export const generic_file_vm_ops = {
+  name: 'generic_file_vm_ops',
+  fault: filemap_fault,
+  map_pages: filemap_map_pages as (vma: vm_area_struct, vmf: vm_fault) => void,
+  page_mkwrite: filemap_page_mkwrite,
+};
+
+/** generic_file_mmap: regular files map through the page cache. */
+export function generic_file_mmap(_file: file, vma: vm_area_struct): number {
+  vma.vm_ops = generic_file_vm_ops;
+  return 0;
+}
+
+/**
+ * file_write: write data at offset through the page cache (generic_perform_write), growing the
+ * file. Returns bytes written or -ENOMEM when a page cannot be had (what was written stays).
+ */
+export function file_write(f: file, offset: number, data: Uint8Array): number {
+  const m = f.m, mapping = f.f_mapping;
+  let done = 0;
+  while (done < data.length) {
+    const pos = offset + done;
+    const index = Math.floor(pos / PAGE_SIZE), off = pos % PAGE_SIZE;
+    const n = Math.min(PAGE_SIZE - off, data.length - done);
+    const got = grab_cache_page(mapping, index);
+    if (!got) break;
+    m.phys.ram.set(data.subarray(done, done + n), got.pfn * PAGE_SIZE + off);
+    set_page_dirty(m, got.pfn);
+    put_page(m, got.pfn);
+    done += n;
+    if (offset + done > f.f_inode.i_size) f.f_inode.i_size = offset + done;
+  }
+  f.f_inode.mtime = m.cycles;
+  return done === 0 && data.length > 0 ? -12 : done;
+}
+
+/**
+ * file_read: read up to len bytes at offset (clipped to EOF). Holes read as zeros; ramfs and
+ * diskfs bring missing pages into the cache as their readpage does, tmpfs does not.
+ */
+export function file_read(f: file, offset: number, len: number): Uint8Array {
+  const m = f.m, mapping = f.f_mapping;
+  const end = Math.min(offset + len, f.f_inode.i_size);
+  const out = new Uint8Array(Math.max(0, end - offset));
+  for (let pos = offset; pos < end; ) {
+    const index = Math.floor(pos / PAGE_SIZE), off = pos % PAGE_SIZE;
+    const n = Math.min(PAGE_SIZE - off, end - pos);
+    let pfn = find_get_page(mapping, index);
+    if (pfn === null && mapping.host.fs !== 'tmpfs') pfn = grab_cache_page(mapping, index)?.pfn ?? null;
+    if (pfn !== null) {
+      out.set(m.phys.ram.subarray(pfn * PAGE_SIZE + off, pfn * PAGE_SIZE + off + n), pos - offset);
+      put_page(m, pfn);
+    }
+    pos += n;
+  }
+  return out;
+}
+
+export { linear_page_index };

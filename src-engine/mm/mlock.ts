@@ -1,0 +1,88 @@
+// mm/mlock.c: mlock/munlock of ranges (VM_LOCKED, locked_vm, PG_mlocked on populated pages).
+import type { mm_struct, vm_area_struct } from './mm_types';
+import { find_vma, split_vma, vma_merge } from './mmap';
+import { walk_pte, read_entry } from './pgtable';
+import { pte_present, PAGE_SIZE } from '../arch/x86/pgtable_types';
+import { vm_normal_page } from './mm';
+import { PG_mlocked } from './page';
+import { VM_LOCKED, VM_LOCKONFAULT, VM_SPECIAL, VM_HUGETLB, EINVAL, ENOMEM, EAGAIN } from '../include/mm_flags';
+import { __mm_populate } from './gup';
+
+/** munlock_vma_pages_range: clear VM_LOCKED and PG_mlocked on the pages mapped in [start, end). */
+export function munlock_vma_pages_range(vma: vm_area_struct, start: number, end: number): void {
+  vma.vm_flags = vma.vm_flags & ~(VM_LOCKED | VM_LOCKONFAULT);
+  const m = vma.m;
+  for (let a = start; a < end; a += PAGE_SIZE) {
+    const ptep = walk_pte(vma.vm_mm, a);
+    if (ptep < 0) continue;
+    const pte = read_entry(m, ptep);
+    if (!pte_present(pte)) continue;
+    const page = vm_normal_page(vma, a, pte);
+    if (page !== null) m.mem.clear(page, PG_mlocked);
+  }
+}
+
+/** mlock_fixup: set or clear VM_LOCKED on [start, end) of vma, splitting or merging as needed. */
+function mlock_fixup(vma: vm_area_struct, pprev: { v: vm_area_struct | null }, start: number, end: number, newflags: number): number {
+  const mm = vma.vm_mm;
+  if (newflags === vma.vm_flags || vma.vm_flags & (VM_SPECIAL | VM_HUGETLB)) { pprev.v = vma; return 0; }
+  const pgoff = vma.vm_pgoff + (start - vma.vm_start) / PAGE_SIZE;
+  const merged = vma_merge(mm, pprev.v, start, end, newflags, vma.anon_vma, vma.vm_file, pgoff);
+  if (merged) vma = merged;
+  else {
+    if (start !== vma.vm_start) { const e = split_vma(mm, vma, start, true); if (e) return e; }
+    if (end !== vma.vm_end) { const e = split_vma(mm, vma, end, false); if (e) return e; }
+  }
+  pprev.v = vma;
+  const lock = !!(newflags & VM_LOCKED);
+  const nr = (end - start) / PAGE_SIZE;
+  mm.locked_vm = mm.locked_vm + (lock ? nr : -nr);
+  if (lock) vma.vm_flags = newflags;
+  else munlock_vma_pages_range(vma, start, end);
+  return 0;
+}
+
+/** apply_vma_lock_flags: set the lock flags on every vma of [start, start+len); 0 or -ENOMEM/-EINVAL. */
+function apply_vma_lock_flags(mm: mm_struct, start: number, len: number, flags: number): number {
+  const end = start + len;
+  if (end < start) return -EINVAL;
+  if (end === start) return 0;
+  let vma = find_vma(mm, start);
+  if (!vma || vma.vm_start > start) return -ENOMEM;
+  const pprev = { v: start > vma.vm_start ? vma : vma.vm_prev };
+  for (let nstart = start; ; ) {
+    const newflags = (vma.vm_flags & ~(VM_LOCKED | VM_LOCKONFAULT)) | flags;
+    const tmp = Math.min(vma.vm_end, end);
+    const err = mlock_fixup(vma, pprev, nstart, tmp, newflags);
+    if (err) return err;
+    nstart = tmp;
+    if (nstart < pprev.v!.vm_end) nstart = pprev.v!.vm_end;
+    if (nstart >= end) return 0;
+    const next = pprev.v!.vm_next;
+    if (!next || next.vm_start !== nstart) return -ENOMEM;
+    vma = next;
+  }
+}
+
+/** sys_mlock: lock and populate [start, start+len). 0 or -ENOMEM/-EAGAIN/-EINVAL. */
+export function do_mlock(mm: mm_struct, start: number, len: number): number {
+  len = Math.ceil((len + (start % PAGE_SIZE)) / PAGE_SIZE) * PAGE_SIZE;
+  start = Math.floor(start / PAGE_SIZE) * PAGE_SIZE;
+  mm.mmap_sem.down_write();
+  let err: number;
+  try { err = apply_vma_lock_flags(mm, start, len, VM_LOCKED); } finally { mm.mmap_sem.up_write(); }
+  if (err) return err;
+  mm.mmap_sem.down_read();
+  try { err = __mm_populate(mm, start, len); } finally { mm.mmap_sem.up_read(); }
+  if (err === -14) return -ENOMEM;
+  if (err === -ENOMEM) return -EAGAIN;
+  return err;
+}
+
+/** sys_munlock: unlock [start, start+len). 0 or -ENOMEM/-EINVAL. */
+export function do_munlock(mm: mm_struct, start: number, len: number): number {
+  len = Math.ceil((len + (start % PAGE_SIZE)) / PAGE_SIZE) * PAGE_SIZE;
+  start = Math.floor(start / PAGE_SIZE) * PAGE_SIZE;
+  mm.mmap_sem.down_write();
+  try { return apply_vma_lock_flags(mm, start, len, 0); } finally { mm.mmap_sem.up_write(); }
+}

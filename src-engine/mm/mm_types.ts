@@ -1,0 +1,211 @@
+// The kernel's mm objects (include/linux/mm_types.h, fs.h): mm_struct, vm_area_struct,
+// anon_vma, address_space, file. Fields a CPU reads on a fault live in shared slabs owned by
+// the machine; these classes are views over them plus the JS-only parts (callbacks, names).
+import type { Machine } from '../machine';
+import { pgprot_t, __pgprot_raw } from '../arch/x86/pgtable_types';
+import { RwSemaphore, SpinLock } from '../kernel/locking';
+
+export const MMF = { MMAP_SEM: 0, PTL: 1, RSS: 2, NR_PTES: 6, NR_PMDS: 7, MAP_COUNT: 8, HIWATER_RSS: 9,
+  HIWATER_VM: 10, TOTAL_VM: 11, LOCKED_VM: 12, PGD: 13, VMA_SEQ: 14, USERS: 15, ID: 16 } as const;
+export const MM_STRIDE = 20;
+export const VMF = { START: 0, END: 1, PGOFF: 2, FLAGS: 3, PROT_LO: 4, PROT_HI: 5, MM: 6, FILE: 7, ANON: 8, NEXT: 9, PREV: 10 } as const;
+export const VMA_STRIDE = 12;
+
+/** Callbacks of a vma (struct vm_operations_struct). vmf carries pgoff, address, flags, page. */
+export interface vm_operations_struct {
+  fault?: (vma: vm_area_struct, vmf: vm_fault) => number;
+  map_pages?: (vma: vm_area_struct, vmf: vm_fault) => void;
+  page_mkwrite?: (vma: vm_area_struct, vmf: vm_fault) => number;
+  pfn_mkwrite?: (vma: vm_area_struct, vmf: vm_fault) => number;
+  access?: (vma: vm_area_struct, addr: number, buf: Uint8Array, len: number, write: number) => number;
+  open?: (vma: vm_area_struct) => void;
+  close?: (vma: vm_area_struct) => void;
+  find_special_page?: (vma: vm_area_struct, addr: number) => unknown;
+  name?: string;
+}
+
+/** struct vm_fault as passed to ->fault and ->page_mkwrite. */
+export interface vm_fault {
+  flags: number;
+  pgoff: number;
+  address: number;
+  page: unknown;
+  cow_page?: unknown;
+}
+
+/** struct anon_vma: the identity anonymous pages point at, with the vmas that may map them. */
+export class anon_vma {
+  readonly vmas = new Set<vm_area_struct>();
+  degree = 0;
+  constructor(readonly id: number, readonly root: anon_vma | null, readonly parent: anon_vma | null) {}
+}
+
+/** The file system kinds a regular file can live on. */
+export type FsType = 'ramfs' | 'tmpfs' | 'diskfs';
+
+/** struct inode, reduced to what mm needs. */
+export class inode {
+  i_size = 0;
+  mtime = 0;
+  readonly i_mapping: address_space;
+  constructor(readonly m: Machine, readonly name: string, readonly fs: FsType | 'chardev', id: number) {
+    this.i_mapping = new address_space(m, id, this);
+  }
+}
+
+/** struct address_space: a file's page cache and the vmas mapping it (i_mmap). */
+export class address_space {
+  /** i_mmap, kept sorted by vm_pgoff: an interval index scanned up to the query's last index. */
+  readonly i_mmap: vm_area_struct[] = [];
+  readonly i_mmap_rwsem_words = new Int32Array(new SharedArrayBuffer(4));
+  constructor(readonly m: Machine, readonly id: number, readonly host: inode) {}
+
+  /** The value page->mapping holds for this mapping's pages (never 0, never anon-tagged). */
+  get mapping_word(): number { return (this.id + 1) * 2; }
+  /** Pages in this mapping's page cache. */
+  get nrpages(): number { return this.m.pagecache.nrpages(this.id); }
+  /** Mapping accounts dirty pages (write-notify for shared writable mappings): diskfs. */
+  get accounts_dirty(): boolean { return this.host.fs === 'diskfs'; }
+  /** Pages are swap-backed (counted as MM_SHMEMPAGES): tmpfs. */
+  get swap_backed(): boolean { return this.host.fs === 'tmpfs'; }
+}
+
+/** File operations: for a character device, the driver's mmap handler. */
+export interface file_operations {
+  mmap?: (file: file, vma: vm_area_struct) => number;
+}
+
+export const FMODE_READ = 1;
+export const FMODE_WRITE = 2;
+
+/** struct file: an open file description. */
+export class file {
+  constructor(readonly m: Machine, readonly id: number, readonly f_inode: inode, readonly f_mode: number,
+    readonly f_op: file_operations) {}
+  get f_mapping(): address_space { return this.f_inode.i_mapping; }
+  get name(): string { return this.f_inode.name; }
+  get size(): number { return this.f_inode.i_size; }
+}
+
+/** struct mm_struct: one address space. Counters live in the machine's shared mm slab. */
+export class mm_struct {
+  readonly mmap_sem: RwSemaphore;
+  readonly page_table_lock: SpinLock;
+  /** The vma list sorted by address (the kernel's mm->mmap list; also the lookup index). */
+  readonly mmap: vm_area_struct[] = [];
+  readonly notifiers: MmuNotifierOps[] = [];
+  readonly cpumask = new Set<number>();
+  dead = false;
+  constructor(readonly m: Machine, readonly id: number, private readonly base: number) {
+    this.mmap_sem = new RwSemaphore(m.mmSlab, base + MMF.MMAP_SEM, `mm${id}.mmap_sem`);
+    this.page_table_lock = new SpinLock(m.mmSlab, base + MMF.PTL);
+  }
+  private get(f: number): number { return Atomics.load(this.m.mmSlab, this.base + f); }
+  private put(f: number, v: number): void { Atomics.store(this.m.mmSlab, this.base + f, v); }
+  /** Add to a field atomically. */
+  add(f: number, d: number): void { Atomics.add(this.m.mmSlab, this.base + f, d); }
+
+  get pgd(): number { return this.get(MMF.PGD); }
+  set pgd(pfn: number) { this.put(MMF.PGD, pfn); }
+  get nr_ptes(): number { return this.get(MMF.NR_PTES); }
+  get nr_pmds(): number { return this.get(MMF.NR_PMDS); }
+  get map_count(): number { return this.get(MMF.MAP_COUNT); }
+  set map_count(v: number) { this.put(MMF.MAP_COUNT, v); }
+  get hiwater_rss(): number { return this.get(MMF.HIWATER_RSS); }
+  set hiwater_rss(v: number) { this.put(MMF.HIWATER_RSS, v); }
+  get hiwater_vm(): number { return this.get(MMF.HIWATER_VM); }
+  set hiwater_vm(v: number) { this.put(MMF.HIWATER_VM, v); }
+  get total_vm(): number { return this.get(MMF.TOTAL_VM); }
+  set total_vm(v: number) { this.put(MMF.TOTAL_VM, v); }
+  get locked_vm(): number { return this.get(MMF.LOCKED_VM); }
+  set locked_vm(v: number) { this.put(MMF.LOCKED_VM, v); }
+  get mm_users(): number { return this.get(MMF.USERS); }
+  set mm_users(v: number) { this.put(MMF.USERS, v); }
+  /** Bumped on every change to the vma list, so other threads can rebuild lookup caches. */
+  bump_vma_seq(): void { this.add(MMF.VMA_SEQ, 1); }
+  /** rss_stat.count[member]. */
+  get_counter(member: number): number { return this.get(MMF.RSS + member); }
+  add_counter(member: number, d: number): void { this.add(MMF.RSS + member, d); }
+  /** Index of a field in the machine's mm slab (for workers). */
+  get slabBase(): number { return this.base; }
+  toString(): string { return `mm_struct#${this.id}`; }
+}
+
+/** Callbacks registered with mmu_notifier_register. */
+export interface MmuNotifierOps {
+  invalidate_range_start?: (mm: mm_struct, start: number, end: number) => void;
+  invalidate_range_end?: (mm: mm_struct, start: number, end: number) => void;
+  invalidate_range?: (mm: mm_struct, start: number, end: number) => void;
+}
+
+/** struct vm_area_struct: numeric fields live in the machine's shared vma slab. */
+export class vm_area_struct {
+  private _file: file | null = null;
+  private _anon: anon_vma | null = null;
+  private _ops: vm_operations_struct | null = null;
+  /** anon_vmas this vma is chained to (anon_vma_chain). */
+  readonly anon_vma_chain: anon_vma[] = [];
+  vm_private_data: unknown = null;
+  freed = false;
+  constructor(readonly m: Machine, readonly slot: number, readonly vm_mm: mm_struct) {
+    this.set(VMF.MM, vm_mm.id);
+  }
+  private get(f: number): number { return this.m.vmaSlab[this.slot * VMA_STRIDE + f]!; }
+  private set(f: number, v: number): void { this.m.vmaSlab[this.slot * VMA_STRIDE + f] = v; }
+
+  get vm_start(): number { return this.get(VMF.START); }
+  get vm_end(): number { return this.get(VMF.END); }
+  get vm_pgoff(): number { return this.get(VMF.PGOFF); }
+  set vm_pgoff(v: number) {
+    if (!Number.isSafeInteger(v) || v < 0) throw new TypeError(`vm_pgoff must be a non-negative integer, got ${String(v)}`);
+    this.set(VMF.PGOFF, v);
+  }
+  get vm_flags(): number { return this.get(VMF.FLAGS); }
+  set vm_flags(v: number) {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new TypeError(`vm_flags must be a 32-bit unsigned integer, got ${String(v)}`);
+    this.set(VMF.FLAGS, v);
+  }
+  get vm_page_prot(): pgprot_t { return __pgprot_raw(this.get(VMF.PROT_LO), this.get(VMF.PROT_HI)); }
+  set vm_page_prot(p: pgprot_t) {
+    if (!(p instanceof pgprot_t)) throw new TypeError('vm_page_prot must be a pgprot_t (use PAGE_* or __pgprot)');
+    this.set(VMF.PROT_LO, p.lo);
+    this.set(VMF.PROT_HI, p.hi);
+  }
+  get vm_file(): file | null { return this._file; }
+  get anon_vma(): anon_vma | null { return this._anon; }
+  get vm_ops(): vm_operations_struct | null { return this._ops; }
+  set vm_ops(ops: vm_operations_struct | null) {
+    if (ops !== null && (typeof ops !== 'object')) throw new TypeError('vm_ops must be an object of callbacks or null');
+    if (ops) {
+      for (const k of ['fault', 'map_pages', 'page_mkwrite', 'pfn_mkwrite', 'access', 'open', 'close', 'find_special_page'] as const) {
+        if (ops[k] !== undefined && typeof ops[k] !== 'function') throw new TypeError(`vm_ops.${k} must be a function`);
+      }
+    }
+    this._ops = ops;
+  }
+
+  /** Internal setters used by mmap/munmap code (not part of the script's writable surface). */
+  _setRange(start: number, end: number): void { this.set(VMF.START, start); this.set(VMF.END, end); }
+  _setFile(f: file | null): void { this._file = f; this.set(VMF.FILE, f ? f.id : -1); }
+  _setAnon(a: anon_vma | null): void { this._anon = a; this.set(VMF.ANON, a ? a.id : -1); }
+  _setLinks(prev: number, next: number): void { this.set(VMF.PREV, prev); this.set(VMF.NEXT, next); }
+  get vm_next(): vm_area_struct | null {
+    const i = this.vm_mm.mmap.indexOf(this);
+    return i >= 0 ? this.vm_mm.mmap[i + 1] ?? null : null;
+  }
+  get vm_prev(): vm_area_struct | null {
+    const i = this.vm_mm.mmap.indexOf(this);
+    return i > 0 ? this.vm_mm.mmap[i - 1] ?? null : null;
+  }
+  toString(): string {
+    return `vma[0x${this.vm_start.toString(16)}-0x${this.vm_end.toString(16)} flags 0x${this.vm_flags.toString(16)}]`;
+  }
+}
+
+/** Pages in a vma. */
+export const vma_pages = (vma: vm_area_struct): number => (vma.vm_end - vma.vm_start) / 4096;
+/** The file page index that `addr` maps in `vma`. */
+export const linear_page_index = (vma: vm_area_struct, addr: number): number =>
+  Math.floor((addr - vma.vm_start) / 4096) + vma.vm_pgoff;
+/** vma_is_anonymous: no vm_ops. */
+export const vma_is_anonymous = (vma: vm_area_struct): boolean => vma.vm_ops === null;

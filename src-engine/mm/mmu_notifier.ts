@@ -1,0 +1,24 @@
+// MMU notifiers (mm/mmu_notifier.c): secondary MMUs hear about invalidations of an mm's ranges.
+import type { mm_struct, MmuNotifierOps } from './mm_types';
+
+type Hook = 'invalidate_range_start' | 'invalidate_range_end' | 'invalidate_range';
+
+/** Call one hook on every registered notifier and record the tracepoint. */
+function notify(mm: mm_struct, hook: Hook, start: number, end: number): void {
+  mm.m.trace.emit({ name: `mmu_notifier_${hook}`, mm, start, end });
+  for (const n of mm.notifiers) n[hook]?.(mm, start, end);
+}
+
+export const mmu_notifier_invalidate_range_start = (mm: mm_struct, s: number, e: number): void => notify(mm, 'invalidate_range_start', s, e);
+export const mmu_notifier_invalidate_range_end = (mm: mm_struct, s: number, e: number): void => {
+  // 4.7's __mmu_notifier_invalidate_range_end calls ->invalidate_range first, then ->invalidate_range_end.
+  for (const n of mm.notifiers) n.invalidate_range?.(mm, s, e);
+  notify(mm, 'invalidate_range_end', s, e);
+};
+export const mmu_notifier_invalidate_range = (mm: mm_struct, s: number, e: number): void => notify(mm, 'invalidate_range', s, e);
+
+/** mmu_notifier_register: add a notifier to mm. */
+export function mmu_notifier_register(mm: mm_struct, ops: MmuNotifierOps): number {
+  mm.notifiers.push(ops);
+  return 0;
+}

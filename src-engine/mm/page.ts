@@ -1,0 +1,98 @@
+// struct page: one record per RAM frame, stored in shared memory (the kernel's mem_map).
+// Fields are Int32 words so CPU workers can update refcounts and flags with Atomics.
+// page.index needs more than 32 bits (anonymous index = address >> 12) so it has its own array.
+
+export const PG_locked = 0;
+export const PG_referenced = 2;
+export const PG_uptodate = 3;
+export const PG_dirty = 4;
+export const PG_lru = 5;
+export const PG_active = 6;
+export const PG_reserved = 10;
+export const PG_private = 11;
+export const PG_writeback = 13;
+export const PG_head = 14;
+export const PG_swapcache = 15;
+export const PG_reclaim = 17;
+export const PG_swapbacked = 18;
+export const PG_unevictable = 19;
+export const PG_mlocked = 20;
+export const PG_hwpoison = 21;
+// Lab-internal type bits (4.7 marks these with _mapcount sentinels; bits are clearer here).
+export const PG_buddy = 28;
+export const PG_table = 29;
+export const PG_tail = 30;
+
+const F_FLAGS = 0, F_REF = 1, F_MAPCOUNT = 2, F_MAPPING = 3, F_PRIVATE = 4, F_NEXT = 5, F_PREV = 6, F_EXTRA = 7;
+const STRIDE = 8;
+
+/** Encoded `page->mapping`: 0 is NULL; bit 0 set is an anon_vma id; otherwise an address_space id. */
+export const PAGE_MAPPING_ANON = 1;
+
+export interface MemMapBuffers {
+  words: SharedArrayBuffer;
+  index: SharedArrayBuffer;
+}
+
+/** The mem_map of one machine: struct page fields by pfn. */
+export class MemMap {
+  readonly w: Int32Array;
+  readonly idx: Float64Array;
+
+  /** Attach to (or create, with `nr_pages`) the struct page arrays. */
+  constructor(readonly buffers: MemMapBuffers) {
+    this.w = new Int32Array(buffers.words);
+    this.idx = new Float64Array(buffers.index);
+  }
+
+  /** Fresh struct pages for `nr_pages` frames, all zero (refcount 0, mapcount -1 set by init). */
+  static create(nr_pages: number): MemMap {
+    const m = new MemMap({
+      words: new SharedArrayBuffer(nr_pages * STRIDE * 4),
+      index: new SharedArrayBuffer(nr_pages * 8),
+    });
+    for (let pfn = 0; pfn < nr_pages; pfn++) m.w[pfn * STRIDE + F_MAPCOUNT] = -1;
+    return m;
+  }
+
+  flags(pfn: number): number { return Atomics.load(this.w, pfn * STRIDE + F_FLAGS); }
+  test(pfn: number, bit: number): boolean { return (this.flags(pfn) & (1 << bit)) !== 0; }
+  set(pfn: number, bit: number): void { Atomics.or(this.w, pfn * STRIDE + F_FLAGS, 1 << bit); }
+  clear(pfn: number, bit: number): void { Atomics.and(this.w, pfn * STRIDE + F_FLAGS, ~(1 << bit)); }
+  /** Set a bit and return whether it was already set. */
+  test_and_set(pfn: number, bit: number): boolean {
+    return (Atomics.or(this.w, pfn * STRIDE + F_FLAGS, 1 << bit) & (1 << bit)) !== 0;
+  }
+  /** Clear a bit and return whether it was set. */
+  test_and_clear(pfn: number, bit: number): boolean {
+    return (Atomics.and(this.w, pfn * STRIDE + F_FLAGS, ~(1 << bit)) & (1 << bit)) !== 0;
+  }
+  set_flags(pfn: number, v: number): void { Atomics.store(this.w, pfn * STRIDE + F_FLAGS, v); }
+
+  refcount(pfn: number): number { return Atomics.load(this.w, pfn * STRIDE + F_REF); }
+  set_refcount(pfn: number, v: number): void { Atomics.store(this.w, pfn * STRIDE + F_REF, v); }
+  /** Add to the refcount and return the new value. */
+  ref_add(pfn: number, d: number): number { return Atomics.add(this.w, pfn * STRIDE + F_REF, d) + d; }
+
+  /** The raw, -1-based _mapcount. */
+  mapcount_raw(pfn: number): number { return Atomics.load(this.w, pfn * STRIDE + F_MAPCOUNT); }
+  set_mapcount_raw(pfn: number, v: number): void { Atomics.store(this.w, pfn * STRIDE + F_MAPCOUNT, v); }
+  /** Add to _mapcount and return the new raw value. */
+  mapcount_add(pfn: number, d: number): number { return Atomics.add(this.w, pfn * STRIDE + F_MAPCOUNT, d) + d; }
+
+  mapping(pfn: number): number { return Atomics.load(this.w, pfn * STRIDE + F_MAPPING); }
+  set_mapping(pfn: number, v: number): void { Atomics.store(this.w, pfn * STRIDE + F_MAPPING, v); }
+  index(pfn: number): number { return this.idx[pfn]!; }
+  set_index(pfn: number, v: number): void { this.idx[pfn] = v; }
+  private_(pfn: number): number { return Atomics.load(this.w, pfn * STRIDE + F_PRIVATE); }
+  set_private(pfn: number, v: number): void { Atomics.store(this.w, pfn * STRIDE + F_PRIVATE, v); }
+  /** Word offset of the page's private field (used as the split ptl of page-table pages). */
+  private_word(pfn: number): number { return pfn * STRIDE + F_PRIVATE; }
+  next(pfn: number): number { return this.w[pfn * STRIDE + F_NEXT]! - 1; }
+  set_next(pfn: number, v: number): void { this.w[pfn * STRIDE + F_NEXT] = v + 1; }
+  prev(pfn: number): number { return this.w[pfn * STRIDE + F_PREV]! - 1; }
+  set_prev(pfn: number, v: number): void { this.w[pfn * STRIDE + F_PREV] = v + 1; }
+  /** Compound order for a head page, or head pfn + 1 for a tail page. */
+  extra(pfn: number): number { return this.w[pfn * STRIDE + F_EXTRA]!; }
+  set_extra(pfn: number, v: number): void { this.w[pfn * STRIDE + F_EXTRA] = v; }
+}

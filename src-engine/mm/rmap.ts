@@ -1,0 +1,101 @@
+// Reverse mapping (mm/rmap.c): mapcounts, anon_vma identity of anonymous pages, and the
+// anon_vma chains that let an anonymous page find every vma that may map it.
+import type { Machine } from '../machine';
+import type { anon_vma, vm_area_struct } from './mm_types';
+import { linear_page_index } from './mm_types';
+import { BUG_ON } from '../kernel/bug';
+import { PG_swapbacked, PG_mlocked, PG_locked, PAGE_MAPPING_ANON } from './page';
+import { PageAnon } from './mm';
+
+/** page_add_file_rmap: one more mapping of a file (or driver) page. */
+export function page_add_file_rmap(m: Machine, pfn: number): void {
+  m.mem.mapcount_add(pfn, 1);
+}
+
+/** page_dup_rmap: one more mapping (fork). */
+export function page_dup_rmap(m: Machine, pfn: number): void {
+  m.mem.mapcount_add(pfn, 1);
+}
+
+/** page_remove_rmap: one mapping fewer; page->mapping stays. */
+export function page_remove_rmap(m: Machine, pfn: number): void {
+  if (m.mem.mapcount_add(pfn, -1) < 0) m.mem.clear(pfn, PG_mlocked);
+}
+
+/** __page_set_anon_rmap: point a new anonymous page at vma's anon_vma (BUG without one). */
+function __page_set_anon_rmap(m: Machine, pfn: number, vma: vm_area_struct, addr: number): void {
+  const av = vma.anon_vma;
+  BUG_ON(m.log, !av, '__page_set_anon_rmap', 'BUG_ON(!anon_vma)');
+  if (PageAnon(m, pfn)) return;
+  m.mem.set_mapping(pfn, av!.id * 2 + PAGE_MAPPING_ANON); // exclusive: the vma's own anon_vma
+  m.mem.set_index(pfn, linear_page_index(vma, addr));
+}
+
+/** page_add_new_anon_rmap: a freshly allocated anonymous page gets its first (only) mapping. */
+export function page_add_new_anon_rmap(m: Machine, pfn: number, vma: vm_area_struct, addr: number): void {
+  BUG_ON(m.log, m.config.debug_vm && (addr < vma.vm_start || addr >= vma.vm_end), 'page_add_new_anon_rmap',
+    'VM_BUG_ON_VMA(address < vma->vm_start || address >= vma->vm_end, vma)');
+  m.mem.set(pfn, PG_swapbacked);
+  m.mem.set_mapcount_raw(pfn, 0);
+  __page_set_anon_rmap(m, pfn, vma, addr);
+}
+
+/** page_add_anon_rmap: another mapping of an existing anonymous page (swap-in). */
+export function page_add_anon_rmap(m: Machine, pfn: number, vma: vm_area_struct, addr: number): void {
+  const first = m.mem.mapcount_add(pfn, 1) === 0;
+  if (first) __page_set_anon_rmap(m, pfn, vma, addr);
+}
+
+/** page_move_anon_rmap: make an exclusively mapped anonymous page belong to vma's anon_vma. */
+export function page_move_anon_rmap(m: Machine, pfn: number, vma: vm_area_struct): void {
+  BUG_ON(m.log, m.config.debug_vm && !m.mem.test(pfn, PG_locked), 'page_move_anon_rmap', 'VM_BUG_ON_PAGE(!PageLocked(page))');
+  BUG_ON(m.log, m.config.debug_vm && !vma.anon_vma, 'page_move_anon_rmap', 'VM_BUG_ON_VMA(!anon_vma, vma)');
+  m.mem.set_mapping(pfn, vma.anon_vma!.id * 2 + PAGE_MAPPING_ANON);
+}
+
+/** Link vma into an anon_vma's chain. */
+function anon_vma_chain_link(vma: vm_area_struct, av: anon_vma): void {
+  vma.anon_vma_chain.push(av);
+  av.vmas.add(vma);
+}
+
+/** anon_vma_prepare: give vma an anon_vma if it has none; false on allocation failure. */
+export function anon_vma_prepare(vma: vm_area_struct): boolean {
+  if (vma.anon_vma) return true;
+  const av = vma.m.newAnonVma(null);
+  anon_vma_chain_link(vma, av);
+  av.degree++;
+  vma._setAnon(av);
+  return true;
+}
+
+/** anon_vma_clone: dst joins every anon_vma src is chained to (vma split or fork). */
+export function anon_vma_clone(dst: vm_area_struct, src: vm_area_struct): void {
+  for (const av of src.anon_vma_chain) anon_vma_chain_link(dst, av);
+  if (!dst.anon_vma && src.anon_vma) dst._setAnon(src.anon_vma);
+}
+
+/** anon_vma_fork: the child's vma shares the parent's chain and gets its own anon_vma. */
+export function anon_vma_fork(child: vm_area_struct, parent: vm_area_struct): void {
+  if (!parent.anon_vma) return;
+  child._setAnon(null);
+  anon_vma_clone(child, parent);
+  const av = child.m.newAnonVma(parent.anon_vma);
+  anon_vma_chain_link(child, av);
+  child._setAnon(av);
+}
+
+/** unlink_anon_vmas: take vma off every chain. */
+export function unlink_anon_vmas(vma: vm_area_struct): void {
+  // Empty anon_vmas stay registered: pages not yet freed may still point at them.
+  for (const av of vma.anon_vma_chain) av.vmas.delete(vma);
+  vma.anon_vma_chain.length = 0;
+}
+
+/** Every vma that may map anonymous page pfn (rmap_walk_anon over its anon_vma). */
+export function rmap_anon_vmas(m: Machine, pfn: number): vm_area_struct[] {
+  const mapping = m.mem.mapping(pfn);
+  if (!(mapping & PAGE_MAPPING_ANON)) return [];
+  const av = m.anon_vmas.get((mapping - 1) / 2);
+  return av ? [...av.vmas] : [];
+}
