@@ -230,7 +230,8 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
       return k_file_read(x, offset, len);
     },
     ftruncate: (f: unknown, length: number): number => {
-      const x = A.file('ftruncate', f); A.uint('ftruncate', 'length', length);
+      const x = A.file('ftruncate', f); A.int('ftruncate', 'length', length);
+      if (length < 0) return -F.EINVAL;
       if (x.f_inode.fs === 'chardev') return -F.EINVAL;
       if (!(x.f_mode & FMODE_WRITE)) return -F.EINVAL;
       return do_truncate(x, length);
@@ -261,7 +262,11 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
     alloc_page: (gfp: number = GFP_KERNEL): page | null => { const p = k_alloc_pages(m, A.int('alloc_page', 'gfp', gfp), 0); return p === null ? null : pageOf(p); },
     alloc_pages: (gfp: number, order: number): page | null => {
       A.int('alloc_pages', 'gfp', gfp);
-      if (A.uint('alloc_pages', 'order', order) >= 11) throw new TypeError('alloc_pages: order must be below MAX_ORDER (11)');
+      if (A.uint('alloc_pages', 'order', order) >= 11) {
+        // __alloc_pages_nodemask: WARN_ON_ONCE(!(gfp & __GFP_NOWARN)) and NULL.
+        if (!m.warnedOnce.has('alloc_pages_order')) { m.warnedOnce.add('alloc_pages_order'); m.log.printk(`WARNING: __alloc_pages_nodemask: order ${order} >= MAX_ORDER`); m.log.taint |= 1 << 9; }
+        return null;
+      }
       const p = k_alloc_pages(m, gfp, order);
       return p === null ? null : pageOf(p);
     },

@@ -9,7 +9,7 @@ import { walk_pmd, read_entry, entry_none, entry_bad, pte_offset } from './pgtab
 import { pte_t, pte_present, pte_protnone, pte_write, pte_dirty, pte_pfn, pte_none, pte_mkyoung, pte_mkdirty, PAGE_SIZE } from '../arch/x86/pgtable_types';
 import { vm_normal_page, get_page, put_page, set_page_dirty, mark_page_accessed, is_zero_pfn } from './mm';
 import { PG_dirty, PG_mlocked } from './page';
-import { VM_IO, VM_PFNMAP, VM_WRITE, VM_READ, VM_MAYREAD, VM_LOCKED, FOLL_WRITE, FOLL_TOUCH, FOLL_GET, FOLL_FORCE,
+import { VM_IO, VM_PFNMAP, VM_WRITE, VM_READ, VM_MAYREAD, VM_LOCKED, VM_LOCKONFAULT, VM_SHARED, VM_EXEC, FOLL_WRITE, FOLL_TOUCH, FOLL_GET, FOLL_FORCE,
   FOLL_NUMA, FOLL_REMOTE, FOLL_COW, FOLL_MLOCK, FOLL_POPULATE, FOLL_DUMP, FAULT_FLAG_WRITE, FAULT_FLAG_REMOTE,
   VM_FAULT_ERROR, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV, VM_FAULT_WRITE, VM_FAULT_RETRY,
   EFAULT, ENOMEM, EIO, EBUSY, ENOENT } from '../include/mm_flags';
@@ -240,10 +240,9 @@ export function process_vm_readv(mm: mm_struct, addr: number, len: number): Uint
 /** populate_vma_page_range: fault in [start, end) of vma as mlock/MAP_POPULATE do. */
 export function populate_vma_page_range(vma: vm_area_struct, start: number, end: number): number {
   let flags = FOLL_TOUCH | FOLL_POPULATE | FOLL_MLOCK;
-  if (vma.vm_flags & VM_LOCKED) flags &= ~FOLL_POPULATE;
-  if ((vma.vm_flags & (VM_WRITE | 0x8)) === VM_WRITE) flags |= FOLL_WRITE;
-  if (vma.vm_flags & (VM_READ | VM_WRITE | 0x4)) flags |= FOLL_FORCE;
-  if (!(vma.vm_flags & VM_LOCKED)) flags &= ~FOLL_MLOCK;
+  if (vma.vm_flags & VM_LOCKONFAULT) flags &= ~FOLL_POPULATE;
+  if ((vma.vm_flags & (VM_WRITE | VM_SHARED)) === VM_WRITE) flags |= FOLL_WRITE;
+  if (vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) flags |= FOLL_FORCE;
   return __get_user_pages(vma.vm_mm, start, (end - start) / PAGE_SIZE, flags).ret;
 }
 

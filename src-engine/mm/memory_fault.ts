@@ -426,8 +426,7 @@ function do_swap_page(mm: mm_struct, vma: vm_area_struct, address: number, pmdp:
     exclusive = true;
   }
   m.phys.write_entry(ptep, pte);
-  if (exclusive || !PageAnon(m, pfn)) page_add_new_anon_or_anon(m, pfn, vma, address, exclusive);
-  else page_add_anon_rmap(m, pfn, vma, address);
+  page_add_anon_rmap(m, pfn, vma, address, exclusive);
   m.swapFreeEntry(entry.offset);
   unlock_page(m, pfn);
   note(m, 'swap');
@@ -439,13 +438,6 @@ function do_swap_page(mm: mm_struct, vma: vm_area_struct, address: number, pmdp:
   }
   ptl.unlock();
   return ret;
-}
-
-/** do_page_add_anon_rmap for a swapped-in page: exclusive pages join this vma's anon_vma. */
-function page_add_new_anon_or_anon(m: Machine, pfn: number, vma: vm_area_struct, address: number, exclusive: boolean): void {
-  if (m.mem.mapcount_raw(pfn) === -1 && !PageAnon(m, pfn)) { page_add_new_anon_rmap(m, pfn, vma, address); return; }
-  if (exclusive && page_mapcount(m, pfn) === 0) { page_add_anon_rmap(m, pfn, vma, address); return; }
-  page_add_anon_rmap(m, pfn, vma, address);
 }
 
 export { PG_swapcache, PG_writeback, PG_dirty };

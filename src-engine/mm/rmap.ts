@@ -22,12 +22,16 @@ export function page_remove_rmap(m: Machine, pfn: number): void {
   if (m.mem.mapcount_add(pfn, -1) < 0) m.mem.clear(pfn, PG_mlocked);
 }
 
-/** __page_set_anon_rmap: point a new anonymous page at vma's anon_vma (BUG without one). */
-function __page_set_anon_rmap(m: Machine, pfn: number, vma: vm_area_struct, addr: number): void {
-  const av = vma.anon_vma;
+/**
+ * __page_set_anon_rmap: point an anonymous page at vma's anon_vma (BUG without one): its own
+ * for an exclusive (new) page, the root of its chain otherwise, so every sharer can find it.
+ */
+function __page_set_anon_rmap(m: Machine, pfn: number, vma: vm_area_struct, addr: number, exclusive: boolean): void {
+  let av = vma.anon_vma;
   BUG_ON(m.log, !av, '__page_set_anon_rmap', 'BUG_ON(!anon_vma)');
   if (PageAnon(m, pfn)) return;
-  m.mem.set_mapping(pfn, av!.id * 2 + PAGE_MAPPING_ANON); // exclusive: the vma's own anon_vma
+  if (!exclusive) av = av!.root ?? av;
+  m.mem.set_mapping(pfn, av!.id * 2 + PAGE_MAPPING_ANON);
   m.mem.set_index(pfn, linear_page_index(vma, addr));
 }
 
@@ -37,13 +41,13 @@ export function page_add_new_anon_rmap(m: Machine, pfn: number, vma: vm_area_str
     'VM_BUG_ON_VMA(address < vma->vm_start || address >= vma->vm_end, vma)');
   m.mem.set(pfn, PG_swapbacked);
   m.mem.set_mapcount_raw(pfn, 0);
-  __page_set_anon_rmap(m, pfn, vma, addr);
+  __page_set_anon_rmap(m, pfn, vma, addr, true);
 }
 
-/** page_add_anon_rmap: another mapping of an existing anonymous page (swap-in). */
-export function page_add_anon_rmap(m: Machine, pfn: number, vma: vm_area_struct, addr: number): void {
+/** do_page_add_anon_rmap: one more mapping of an anonymous (swap-cache) page. */
+export function page_add_anon_rmap(m: Machine, pfn: number, vma: vm_area_struct, addr: number, exclusive = false): void {
   const first = m.mem.mapcount_add(pfn, 1) === 0;
-  if (first) __page_set_anon_rmap(m, pfn, vma, addr);
+  if (first) __page_set_anon_rmap(m, pfn, vma, addr, exclusive);
 }
 
 /** page_move_anon_rmap: make an exclusively mapped anonymous page belong to vma's anon_vma. */

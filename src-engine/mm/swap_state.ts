@@ -3,7 +3,7 @@
 import type { Machine } from '../machine';
 import type { SwapEntry } from './swapfile';
 import { swp_entry_to_pte } from './swapfile';
-import { PG_swapcache, PG_dirty, PG_locked, PG_writeback } from './page';
+import { PG_swapcache, PG_swapbacked, PG_dirty, PG_locked, PG_writeback } from './page';
 import { alloc_pages, put_page, page_mapcount, PageAnon, get_page } from './mm';
 import { page_remove_rmap, rmap_anon_vmas } from './rmap';
 import { read_entry } from './pgtable';
@@ -12,7 +12,7 @@ import { pte_present, pte_pfn, PAGE_SIZE } from '../arch/x86/pgtable_types';
 import { flush_tlb_page } from '../arch/x86/mm/tlb';
 import { mmu_notifier_invalidate_range } from './mmu_notifier';
 import { GFP_HIGHUSER_MOVABLE } from './page_alloc';
-import { MM_ANONPAGES, MM_SWAPENTS, EINVAL, ENOMEM, EBUSY, ENOSPC } from '../include/mm_flags';
+import { MM_ANONPAGES, MM_SWAPENTS, EINVAL, EBUSY, ENOSPC } from '../include/mm_flags';
 
 /** swap_duplicate: one more pte refers to the entry. */
 export function swap_duplicate(m: Machine, e: SwapEntry): void {
@@ -75,23 +75,31 @@ export function swap_in_page(m: Machine, offset: number): { pfn: number; major: 
   sw.dup(offset);
   sw.cache.set(offset, pfn);
   m.mem.set(pfn, PG_swapcache);
+  m.mem.set(pfn, PG_swapbacked);
   m.mem.set_private(pfn, offset);
   return { pfn, major: true };
 }
 
 /**
- * swap_out: reclaim the anonymous page mapped at addr in mm: give it a swap slot, replace every
- * pte mapping it (found through rmap) with the swap entry, write it out and free it.
- * 0, -EINVAL (no anonymous page there), -EBUSY (pinned by extra references) or -ENOSPC/-ENOMEM.
+ * swap_out_page: reclaim an anonymous page: give it a swap slot (or reuse the one it has in the
+ * swap cache), write it out, replace every pte mapping it (found through rmap) with the swap
+ * entry, and free it. 0, -EINVAL (not anonymous), -EBUSY (pinned by extra references, or a
+ * mapping rmap cannot reach) or -ENOSPC (swap full).
  */
 export function swap_out_page(m: Machine, pfn: number): number {
   const sw = m.swap;
-  if (!sw) return -EINVAL;
-  if (!PageAnon(m, pfn)) return -EINVAL;
-  if (m.mem.refcount(pfn) > page_mapcount(m, pfn)) return -EBUSY;
-  const offset = sw.get_swap_page();
+  if (!sw || !PageAnon(m, pfn)) return -EINVAL;
+  const cached = m.mem.test(pfn, PG_swapcache);
+  if (m.mem.refcount(pfn) > page_mapcount(m, pfn) + (cached ? 1 : 0)) return -EBUSY;
+  const offset = cached ? m.mem.private_(pfn) : sw.get_swap_page();
   if (!offset) return -ENOSPC;
-  sw.slot(offset).set(m.phys.ram.subarray(pfn * PAGE_SIZE, (pfn + 1) * PAGE_SIZE)); // pageout before the last put
+  if (!cached) { // add_to_swap: the slot's first reference is the swap cache's
+    get_page(m, pfn);
+    sw.cache.set(offset, pfn);
+    m.mem.set(pfn, PG_swapcache);
+    m.mem.set_private(pfn, offset);
+  }
+  sw.slot(offset).set(m.phys.ram.subarray(pfn * PAGE_SIZE, (pfn + 1) * PAGE_SIZE)); // pageout
   for (const vma of rmap_anon_vmas(m, pfn)) {
     const addr = vma.vm_start + (m.mem.index(pfn) - vma.vm_pgoff) * PAGE_SIZE;
     if (addr < vma.vm_start || addr >= vma.vm_end) continue;
@@ -108,6 +116,7 @@ export function swap_out_page(m: Machine, pfn: number): number {
     page_remove_rmap(m, pfn);
     put_page(m, pfn);
   }
-  sw.put(offset); // get_swap_page's own reference
-  return sw.count(offset) > 0 ? 0 : -ENOMEM;
+  if (page_mapcount(m, pfn) > 0) return -EBUSY; // a mapping rmap could not reach: it stays cached
+  delete_from_swap_cache(m, pfn); // __remove_mapping: the page is freed, the slot keeps the ptes' references
+  return 0;
 }
