@@ -81,8 +81,8 @@ export class Machine {
   readonly warnedOnce = new Set<string>();
   /** Consecutive OOM fault retries of the current access. */
   oomRetries = 0;
-  /** Test hook: called between gup's fault and its retry (where the Dirty COW race lives). */
-  gupRetryHook: ((vma: VmaT, address: number) => void) | null = null;
+  /** Test hook: called between gup's fault and its retry, with gup's flags (where the Dirty COW race lives). */
+  gupRetryHook: ((vma: VmaT, address: number, foll_flags: number) => void) | null = null;
   /** How struct pages cross to script code and back (set by the lab API; pfns by default). */
   wrapPage: (pfn: number) => unknown = (pfn) => pfn;
   unwrapPage: (x: unknown) => number | null = (x) => (typeof x === 'number' ? x : null);

@@ -107,7 +107,7 @@ function faultin_page(vma: vm_area_struct, address: number, st: { flags: number 
     if (m.config.dirty_cow_fix) st.flags |= FOLL_COW;
     else st.flags &= ~FOLL_WRITE;
   }
-  m.gupRetryHook?.(vma, address);
+  m.gupRetryHook?.(vma, address, st.flags);
   return 0;
 }
 
