@@ -47,6 +47,11 @@ function check_vmas(mm: mm_struct, errs: string[]): void {
     prevEnd = v.vm_end;
     pages += (v.vm_end - v.vm_start) / PAGE_SIZE;
   }
+  let slot = mm.vma_head_slot;
+  for (const v of mm.mmap) {
+    if (slot !== v.slot) { errs.push(`${mm}: the shared vma list disagrees with the vma list at ${v}`); break; }
+    slot = v.slab_links.next;
+  }
   if (mm.map_count !== mm.mmap.length) errs.push(`${mm}: map_count ${mm.map_count} but ${mm.mmap.length} vmas`);
   if (mm.total_vm !== pages) errs.push(`${mm}: total_vm ${mm.total_vm} but vmas cover ${pages} pages`);
 }

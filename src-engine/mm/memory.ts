@@ -487,7 +487,8 @@ export function unmap_mapping_range(mapping: address_space, holebegin: number, h
   if (details.last_index! < details.first_index!) details.last_index = ULONG_MAX_INDEX;
   for (const vma of [...mapping.i_mmap]) {
     const vba = vma.vm_pgoff, vea = vba + vma_pages(vma) - 1;
-    if (vea < details.first_index! || vba > details.last_index!) continue;
+    if (vba > details.last_index!) break; // i_mmap is ordered by vm_pgoff
+    if (vea < details.first_index!) continue;
     const zba = Math.max(details.first_index!, vba), zea = Math.min(details.last_index!, vea);
     zap_page_range_single(vma, (zba - vba) * PAGE_SIZE + vma.vm_start, (zea - zba + 1) * PAGE_SIZE, details);
   }

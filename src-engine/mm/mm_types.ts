@@ -6,7 +6,7 @@ import { pgprot_t, __pgprot_raw } from '../arch/x86/pgtable_types';
 import { RwSemaphore, SpinLock } from '../kernel/locking';
 
 export const MMF = { MMAP_SEM: 0, PTL: 1, RSS: 2, NR_PTES: 6, NR_PMDS: 7, MAP_COUNT: 8, HIWATER_RSS: 9,
-  HIWATER_VM: 10, TOTAL_VM: 11, LOCKED_VM: 12, PGD: 13, VMA_SEQ: 14, USERS: 15, ID: 16 } as const;
+  HIWATER_VM: 10, TOTAL_VM: 11, LOCKED_VM: 12, PGD: 13, VMA_SEQ: 14, USERS: 15, ID: 16, VMA_HEAD: 17 } as const;
 export const MM_STRIDE = 20;
 export const VMF = { START: 0, END: 1, PGOFF: 2, FLAGS: 3, PROT_LO: 4, PROT_HI: 5, MM: 6, FILE: 7, ANON: 8, NEXT: 9, PREV: 10 } as const;
 export const VMA_STRIDE = 12;
@@ -121,8 +121,18 @@ export class mm_struct {
   set locked_vm(v: number) { this.put(MMF.LOCKED_VM, v); }
   get mm_users(): number { return this.get(MMF.USERS); }
   set mm_users(v: number) { this.put(MMF.USERS, v); }
-  /** Bumped on every change to the vma list, so other threads can rebuild lookup caches. */
-  bump_vma_seq(): void { this.add(MMF.VMA_SEQ, 1); }
+  /**
+   * Publish the vma list to shared memory: each vma's slab record links to its neighbours'
+   * slots, the mm records the first, and the sequence number tells other threads to re-read.
+   */
+  bump_vma_seq(): void {
+    const list = this.mmap;
+    for (let i = 0; i < list.length; i++) list[i]!._setLinks(i > 0 ? list[i - 1]!.slot : -1, i + 1 < list.length ? list[i + 1]!.slot : -1);
+    this.put(MMF.VMA_HEAD, list.length ? list[0]!.slot + 1 : 0);
+    this.add(MMF.VMA_SEQ, 1);
+  }
+  /** Slab slot of the first vma in shared memory, or -1. */
+  get vma_head_slot(): number { return this.get(MMF.VMA_HEAD) - 1; }
   /** rss_stat.count[member]. */
   get_counter(member: number): number { return this.get(MMF.RSS + member); }
   add_counter(member: number, d: number): void { this.add(MMF.RSS + member, d); }
@@ -189,6 +199,8 @@ export class vm_area_struct {
   _setFile(f: file | null): void { this._file = f; this.set(VMF.FILE, f ? f.id : -1); }
   _setAnon(a: anon_vma | null): void { this._anon = a; this.set(VMF.ANON, a ? a.id : -1); }
   _setLinks(prev: number, next: number): void { this.set(VMF.PREV, prev); this.set(VMF.NEXT, next); }
+  /** The slab slots of the neighbours as published in shared memory (-1 for none). */
+  get slab_links(): { prev: number; next: number } { return { prev: this.get(VMF.PREV), next: this.get(VMF.NEXT) }; }
   get vm_next(): vm_area_struct | null {
     const i = this.vm_mm.mmap.indexOf(this);
     return i >= 0 ? this.vm_mm.mmap[i + 1] ?? null : null;
