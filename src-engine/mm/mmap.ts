@@ -214,16 +214,28 @@ export function vma_merge(mm: mm_struct, prev: vm_area_struct | null, addr: numb
   return null;
 }
 
-/** A vma being merged over [addr, end) swallows any vma that lay exactly there (mprotect's case). */
+/**
+ * A vma being merged over [addr, end) takes that range from the vmas there: one lying wholly
+ * inside is removed, one overlapping an edge is trimmed (the kernel's vma_adjust cases 4 and 5).
+ */
 function absorb_range(mm: mm_struct, keep: vm_area_struct, addr: number, end: number): void {
   for (const v of [...mm.mmap]) {
-    if (v !== keep && v.vm_start >= addr && v.vm_end <= end) remove_merged(mm, v, keep);
+    if (v === keep || v.vm_end <= addr || v.vm_start >= end) continue;
+    if (v.vm_start >= addr && v.vm_end <= end) { remove_merged(mm, v, keep); continue; }
+    import_anon(keep, v);
+    if (v.vm_start < addr) resize(v, v.vm_start, addr);
+    else resize(v, end, v.vm_end, v.vm_pgoff + (end - v.vm_start) / PAGE_SIZE);
   }
+}
+
+/** The vma taking over pages of `from` must reach their anon_vma (vma_adjust's importer). */
+function import_anon(into: vm_area_struct, from: vm_area_struct): void {
+  if (from.anon_vma && !into.anon_vma) { anon_vma_clone(into, from); into._setAnon(from.anon_vma); }
 }
 
 /** Drop a vma swallowed by a merge; its anon_vma chain moves to the survivor. */
 function remove_merged(mm: mm_struct, gone: vm_area_struct, into: vm_area_struct): void {
-  if (gone.anon_vma && !into.anon_vma) { anon_vma_clone(into, gone); into._setAnon(gone.anon_vma); }
+  import_anon(into, gone);
   vma_unlink_list(mm, gone);
   unlink_file_vma(gone);
   for (const av of gone.anon_vma_chain) av.vmas.delete(gone);

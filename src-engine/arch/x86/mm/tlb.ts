@@ -29,7 +29,7 @@ function trace_tlb_flush(m: Machine, cpu: number, mm: mm_struct, start: number, 
 /** Invalidate [start, end) of one CPU's TLB, or all of it when pages is TLB_FLUSH_ALL. */
 function flush_cpu(cpu: Cpu, start: number, end: number, all: boolean): void {
   if (all) { cpu.tlb.clear(); return; }
-  for (let a = start; a < end; a += PAGE_SIZE) cpu.tlb.delete(a / PAGE_SIZE);
+  for (let a = start; a < end; a += PAGE_SIZE) cpu.tlb.delete(Math.floor(a / PAGE_SIZE)); // invlpg: any address in the page
 }
 
 /** switch_mm: load `mm` on `cpu`, leaving the previous mm's cpumask and flushing the TLB. */
