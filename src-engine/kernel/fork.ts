@@ -1,8 +1,8 @@
 // kernel/fork.c: mm_alloc, dup_mm/dup_mmap (fork's copy of the address space) and mmput.
 import type { Machine } from '../machine';
-import type { mm_struct, vm_area_struct } from '../mm/mm_types';
+import type { mm_struct } from '../mm/mm_types';
 import { pgd_alloc, free_table_page } from '../mm/pgtable';
-import { exit_mmap, vma_link, vm_stat_account } from '../mm/mmap';
+import { exit_mmap, vma_link, vm_stat_account, vma_dup } from '../mm/mmap';
 import { anon_vma_fork } from '../mm/rmap';
 import { copy_page_range } from '../mm/memory';
 import { get_mm_rss } from '../mm/mm';
@@ -18,20 +18,6 @@ export function mm_alloc(m: Machine): mm_struct | null {
   return mm;
 }
 
-/** Duplicate one vma into the child (the *tmp = *mpnt of dup_mmap). */
-function dup_vma(child: mm_struct, src: vm_area_struct): vm_area_struct {
-  const v = child.m.newVma(child);
-  v._setRange(src.vm_start, src.vm_end);
-  v.vm_flags = src.vm_flags & ~(VM_LOCKED | VM_LOCKONFAULT | VM_UFFD_MISSING | VM_UFFD_WP);
-  v.vm_page_prot = src.vm_page_prot;
-  v.vm_pgoff = src.vm_pgoff;
-  v._setFile(src.vm_file);
-  v._setAnon(null);
-  v.vm_ops = src.vm_ops;
-  v.vm_private_data = src.vm_private_data;
-  return v;
-}
-
 /**
  * dup_mmap: copy oldmm's vmas (skipping VM_DONTCOPY) and, through copy_page_range, the ptes
  * that fork copies. 0 or -errno (the caller then tears the child down).
@@ -43,7 +29,7 @@ function dup_mmap(mm: mm_struct, oldmm: mm_struct): number {
     mm.total_vm = oldmm.total_vm;
     for (const mpnt of [...oldmm.mmap]) {
       if (mpnt.vm_flags & VM_DONTCOPY) { vm_stat_account(mm, mpnt.vm_flags, -vma_pages(mpnt)); continue; }
-      const tmp = dup_vma(mm, mpnt);
+      const tmp = vma_dup(mpnt, mm, ~(VM_LOCKED | VM_LOCKONFAULT | VM_UFFD_MISSING | VM_UFFD_WP));
       anon_vma_fork(tmp, mpnt);
       vma_link(mm, tmp, mpnt);
       ret = copy_page_range(mm, oldmm, mpnt);

@@ -1,10 +1,10 @@
 // mm/madvise.c: madvise with DONTNEED (zap), FREE (as DONTNEED), DONTFORK/DOFORK and the hints.
 import type { mm_struct, vm_area_struct } from './mm_types';
-import { find_vma, split_vma, vma_merge } from './mmap';
+import { find_vma, vma_modify } from './mmap';
 import { zap_page_range } from './memory';
 import { PAGE_SIZE } from '../arch/x86/pgtable_types';
 import { MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTNEED, MADV_FREE, MADV_DONTFORK, MADV_DOFORK,
-  VM_LOCKED, VM_HUGETLB, VM_PFNMAP, VM_IO, VM_DONTCOPY, VM_SEQ_READ, VM_RAND_READ, VM_DONTDUMP, EINVAL, ENOMEM, EBADF } from '../include/mm_flags';
+  VM_LOCKED, VM_HUGETLB, VM_PFNMAP, VM_IO, VM_DONTCOPY, VM_SEQ_READ, VM_RAND_READ, VM_DONTDUMP, EINVAL, ENOMEM, EAGAIN, EBADF } from '../include/mm_flags';
 
 export const MADV_REMOVE = 9;
 export const MADV_DONTDUMP = 16;
@@ -13,7 +13,6 @@ const VALID = new Set([MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED,
 
 /** madvise_behavior: flag-changing advice, splitting/merging vmas as mprotect does. */
 function madvise_behavior(vma: vm_area_struct, pprev: { v: vm_area_struct | null }, start: number, end: number, behavior: number): number {
-  const mm = vma.vm_mm;
   let nf = vma.vm_flags;
   switch (behavior) {
     case MADV_NORMAL: nf &= ~(VM_RAND_READ | VM_SEQ_READ); break;
@@ -28,18 +27,13 @@ function madvise_behavior(vma: vm_area_struct, pprev: { v: vm_area_struct | null
     case MADV_DODUMP: nf &= ~VM_DONTDUMP; break;
   }
   if (nf === vma.vm_flags) { pprev.v = vma; return 0; }
-  const pgoff = vma.vm_pgoff + (start - vma.vm_start) / PAGE_SIZE;
-  const merged = vma_merge(mm, pprev.v, start, end, nf, vma.anon_vma, vma.vm_file, pgoff);
-  if (merged) vma = merged;
-  else {
-    if (start !== vma.vm_start) { const e = split_vma(mm, vma, start, true); if (e) return e === -ENOMEM ? -EAGAIN_ : e; }
-    if (end !== vma.vm_end) { const e = split_vma(mm, vma, end, false); if (e) return e === -ENOMEM ? -EAGAIN_ : e; }
-  }
+  const got = vma_modify(vma, pprev, start, end, nf);
+  if (typeof got === 'number') return got === -ENOMEM ? -EAGAIN : got;
+  vma = got;
   pprev.v = vma;
   vma.vm_flags = nf;
   return 0;
 }
-const EAGAIN_ = 11;
 
 /** madvise_vma: one vma's part [start, end). */
 function madvise_vma(vma: vm_area_struct, pprev: { v: vm_area_struct | null }, start: number, end: number, behavior: number): number {

@@ -187,15 +187,17 @@ export function unmap_vmas(tlb: mmu_gather, vma: vm_area_struct, start_addr: num
   mmu_notifier_invalidate_range_end(mm, start_addr, end_addr);
 }
 
-/** zap_page_range: remove user pages in [start, start+size) of vma and the vmas after it. */
-export function zap_page_range(vma: vm_area_struct, start: number, size: number, details: zap_details | null): void {
+/**
+ * Zap [start, end) of `vmas` under one gather, as zap_page_range and zap_page_range_single do:
+ * hiwater first, notifier start/end around the walk, pages freed after the flush.
+ */
+function zap_range(vma: vm_area_struct, start: number, end: number, details: zap_details | null, vmas: vm_area_struct[]): void {
   const mm = vma.vm_mm;
-  const end = start + size;
   const tlb = new mmu_gather();
   tlb_gather_mmu(tlb, mm, start, end);
   update_hiwater_rss(mm);
   mmu_notifier_invalidate_range_start(mm, start, end);
-  for (const v of vmas_from(vma)) {
+  for (const v of vmas) {
     if (v.vm_start >= end) break;
     unmap_single_vma(tlb, v, start, end, details);
   }
@@ -203,17 +205,14 @@ export function zap_page_range(vma: vm_area_struct, start: number, size: number,
   tlb_finish_mmu(tlb, start, end);
 }
 
+/** zap_page_range: remove user pages in [start, start+size) of vma and the vmas after it. */
+export function zap_page_range(vma: vm_area_struct, start: number, size: number, details: zap_details | null): void {
+  zap_range(vma, start, start + size, details, vmas_from(vma));
+}
+
 /** zap_page_range_single: like zap_page_range but only within this one vma. */
 export function zap_page_range_single(vma: vm_area_struct, address: number, size: number, details: zap_details | null): void {
-  const mm = vma.vm_mm;
-  const end = address + size;
-  const tlb = new mmu_gather();
-  tlb_gather_mmu(tlb, mm, address, end);
-  update_hiwater_rss(mm);
-  mmu_notifier_invalidate_range_start(mm, address, end);
-  unmap_single_vma(tlb, vma, address, end, details);
-  mmu_notifier_invalidate_range_end(mm, address, end);
-  tlb_finish_mmu(tlb, address, end);
+  zap_range(vma, address, address + size, details, [vma]);
 }
 
 /** zap_vma_ptes: zap ptes of a VM_PFNMAP vma inside it; -1 (not an errno) when refused. */

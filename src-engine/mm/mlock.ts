@@ -1,6 +1,6 @@
 // mm/mlock.c: mlock/munlock of ranges (VM_LOCKED, locked_vm, PG_mlocked on populated pages).
 import type { mm_struct, vm_area_struct } from './mm_types';
-import { find_vma, split_vma, vma_merge } from './mmap';
+import { find_vma, vma_modify } from './mmap';
 import { walk_pte, read_entry } from './pgtable';
 import { pte_present, PAGE_SIZE } from '../arch/x86/pgtable_types';
 import { vm_normal_page } from './mm';
@@ -26,13 +26,9 @@ export function munlock_vma_pages_range(vma: vm_area_struct, start: number, end:
 function mlock_fixup(vma: vm_area_struct, pprev: { v: vm_area_struct | null }, start: number, end: number, newflags: number): number {
   const mm = vma.vm_mm;
   if (newflags === vma.vm_flags || vma.vm_flags & (VM_SPECIAL | VM_HUGETLB)) { pprev.v = vma; return 0; }
-  const pgoff = vma.vm_pgoff + (start - vma.vm_start) / PAGE_SIZE;
-  const merged = vma_merge(mm, pprev.v, start, end, newflags, vma.anon_vma, vma.vm_file, pgoff);
-  if (merged) vma = merged;
-  else {
-    if (start !== vma.vm_start) { const e = split_vma(mm, vma, start, true); if (e) return e; }
-    if (end !== vma.vm_end) { const e = split_vma(mm, vma, end, false); if (e) return e; }
-  }
+  const got = vma_modify(vma, pprev, start, end, newflags);
+  if (typeof got === 'number') return got;
+  vma = got;
   pprev.v = vma;
   const lock = !!(newflags & VM_LOCKED);
   const nr = (end - start) / PAGE_SIZE;

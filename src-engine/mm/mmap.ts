@@ -126,11 +126,11 @@ function remove_vma(vma: vm_area_struct): void {
   vma.m.freeVma(vma);
 }
 
-/** Copy every field of src into a new vma of the same mm (the *new = *vma of __split_vma). */
-function vma_dup(src: vm_area_struct, mm: mm_struct = src.vm_mm): vm_area_struct {
+/** Copy every field of src into a new vma of mm, keeping only flagMask's flags (the *new = *vma of __split_vma and dup_mmap). */
+export function vma_dup(src: vm_area_struct, mm: mm_struct = src.vm_mm, flagMask = 0xffffffff): vm_area_struct {
   const v = src.m.newVma(mm);
   v._setRange(src.vm_start, src.vm_end);
-  v.vm_flags = src.vm_flags;
+  v.vm_flags = (src.vm_flags & flagMask) >>> 0;
   v.vm_page_prot = src.vm_page_prot;
   v.vm_pgoff = src.vm_pgoff;
   v._setFile(src.vm_file);
@@ -169,6 +169,22 @@ export function __split_vma(mm: mm_struct, vma: vm_area_struct, addr: number, ne
 export function split_vma(mm: mm_struct, vma: vm_area_struct, addr: number, new_below: boolean): number {
   if (mm.map_count >= mm.m.config.max_map_count) return -ENOMEM;
   return __split_vma(mm, vma, addr, new_below);
+}
+
+/**
+ * vma_modify: make [start, end) of vma a vma of its own ready for newflags: merged into a
+ * neighbour when attributes line up, otherwise split out. The vma now covering the range, or
+ * -ENOMEM (max_map_count). pprev.v is updated as the kernel's *pprev is.
+ */
+export function vma_modify(vma: vm_area_struct, pprev: { v: vm_area_struct | null }, start: number, end: number, newflags: number): vm_area_struct | number {
+  const mm = vma.vm_mm;
+  const pgoff = vma.vm_pgoff + (start - vma.vm_start) / PAGE_SIZE;
+  const merged = vma_merge(mm, pprev.v, start, end, newflags, vma.anon_vma, vma.vm_file, pgoff);
+  if (merged) { pprev.v = merged; return merged; }
+  pprev.v = vma;
+  if (start !== vma.vm_start) { const e = split_vma(mm, vma, start, true); if (e) return e; }
+  if (end !== vma.vm_end) { const e = split_vma(mm, vma, end, false); if (e) return e; }
+  return vma;
 }
 
 /** Whether two vmas' attributes allow merging (is_mergeable_vma + anon_vma compatibility). */

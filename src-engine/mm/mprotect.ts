@@ -1,6 +1,6 @@
 // mm/mprotect.c: mprotect with vma merging/splitting and change_protection.
 import type { mm_struct, vm_area_struct } from './mm_types';
-import { find_vma, split_vma, vma_merge, vma_set_page_prot, vma_wants_writenotify, vm_stat_account, calc_vm_prot_bits } from './mmap';
+import { find_vma, vma_modify, vma_set_page_prot, vma_wants_writenotify, vm_stat_account, calc_vm_prot_bits } from './mmap';
 import { read_entry, pte_offset, pte_lockptr, walk_pmd, entry_none, entry_bad, pmd_addr_end } from './pgtable';
 import { pgprot_t, pte_present, pte_modify, pte_mkwrite, pte_dirty, PAGE_SIZE, TASK_SIZE } from '../arch/x86/pgtable_types';
 import { mmu_notifier_invalidate_range_start, mmu_notifier_invalidate_range_end } from './mmu_notifier';
@@ -55,21 +55,9 @@ function mprotect_fixup(vma: vm_area_struct, pprev: { v: vm_area_struct | null }
   const nrpages = (end - start) / PAGE_SIZE;
   if (newflags === oldflags) { pprev.v = vma; return 0; }
   if (newflags & VM_WRITE && !(oldflags & (VM_ACCOUNT | VM_WRITE | VM_HUGETLB | VM_SHARED | VM_NORESERVE))) newflags |= VM_ACCOUNT;
-  const pgoff = vma.vm_pgoff + (start - vma.vm_start) / PAGE_SIZE;
-  const merged = vma_merge(mm, pprev.v, start, end, newflags, vma.anon_vma, vma.vm_file, pgoff);
-  if (merged) {
-    vma = merged;
-  } else {
-    pprev.v = vma;
-    if (start !== vma.vm_start) {
-      const err = split_vma(mm, vma, start, true);
-      if (err) return err;
-    }
-    if (end !== vma.vm_end) {
-      const err = split_vma(mm, vma, end, false);
-      if (err) return err;
-    }
-  }
+  const got = vma_modify(vma, pprev, start, end, newflags);
+  if (typeof got === 'number') return got;
+  vma = got;
   pprev.v = vma;
   vma.vm_flags = newflags;
   const dirty_accountable = vma_wants_writenotify(vma);
