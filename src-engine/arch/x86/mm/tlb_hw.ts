@@ -1,0 +1,995 @@
+// The hardware translation caches of one simulated CPU: an L1 dTLB, an L2 dTLB (STLB) and an
+// optional page-walk cache (PWC). Every bit of their state is in one SharedArrayBuffer, viewed
+// as an Int32Array. The worker that runs the CPU owns it and is its only writer. The main
+// thread attaches to the same buffer (TlbHierarchy.attach) to read stats and inspect entries;
+// what it reads is a racy snapshot.
+//
+// Entries cache 4 KiB translations. A tag is (PCID if enabled, vpn), with vpn < 2^36 (48-bit
+// virtual addresses), kept in two words: the vpn's low 32 bits, and a tag word holding a valid
+// bit, the PCID (or a "global" mark instead of a PCID) and vpn bits 32..35. Global entries
+// match every PCID. A lookup prefers the PCID-tagged entry.
+//
+// Hierarchy policy: non-inclusive and non-exclusive (NINE), as Intel documents for its STLB.
+//   - A walk's result fills both levels (insert).
+//   - An L2 hit copies the entry into L1. L1's victim is dropped, not written back to L2.
+//   - Evictions at either level are silent: when L2 evicts, L1 is not back-invalidated.
+//   - Invalidations (INVLPG, PCID flushes and full flushes) always hit both levels.
+// Why: in a cyclic TLB-reach experiment over N pages this gives an L1 knee at exactly
+// l1_entries and an L2 knee at exactly l2_entries, the sizes CPUID reports on the test machine.
+// An exclusive (victim) L2 would move the L2 knee to l1_entries + l2_entries. A strictly
+// inclusive one would back-invalidate hot L1 entries, because L1 hits never refresh the L2's
+// replacement state. Hot pages would then miss in L1 with no capacity reason.
+//
+// Replacement, per set, in both TLB levels:
+//   - 'lru' is true LRU. Each set keeps a recency list (MRU and LRU ends, prev/next links in the
+//     entries): a hit moves the entry to the MRU end and the victim is the LRU end, both O(1).
+//     Age counters give the same order, but finding the oldest of 64 ways is a 64-entry scan,
+//     measured at ~100 ns here: ten times the hit budget.
+//   - 'plru' is tree pseudo-LRU: ways-1 direction bits per set, one word per tree node.
+//   - 'random' uses a xorshift32 seeded from geometry.seed. Its state is in the buffer, so the
+//     same seed and the same accesses give the same evictions.
+// A free way is always used before a victim is chosen. The PWC is always LRU.
+//
+// Walk cost model enabled by the PWC: a 4-level walk reads the PML4E, PDPTE, PDE and PTE, so it
+// makes 4 memory references. The PWC caches upper-level entries keyed by (level, prefix of the
+// virtual address, PCID): level 4 = PML4E (prefix vpn >> 27), 3 = PDPTE (vpn >> 18),
+// 2 = PDE (vpn >> 9). Each entry holds the pfn of the next table and the rights gathered so far.
+// A walker probes the deepest level first (pwcWalkStart). After a PDE hit 1 reference is left
+// (the PTE), after a PDPTE hit 2, after a PML4E hit 3, and with no hit 4. After the walk the
+// walker caches the upper-level entries it read (pwcInsert).
+//
+// Speed: lookup's hit path is a hash probe, two tag compares, a recency update and a counter:
+// no allocation, no closure, no Map. The hash index is an implementation device, not hardware:
+// it makes a lookup O(1) at any associativity (a 64-way CAM cannot be scanned in 10 ns).
+// Replacement only ever picks within the set (set = vpn & (sets - 1)), so hits, misses and
+// evictions are exactly those of the modelled set-associative arrays. The set-associative
+// array lives in this module, not its own: on Node 20 an imported constant costs a cell load
+// and a hole check at every use, which is measurable on this path.
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_GLOBAL, _PAGE_NX_HI, _PAGE_RW, _PAGE_USER } from '../pgtable_types';
+import { POLICY_NAMES, resolveTlbGeometry, type TlbGeometry } from './tlb_hw_geometry';
+
+export { TLB_PARAMS, resolveTlbGeometry, defaultTlbGeometry, type TlbGeometry, type TlbPolicy } from './tlb_hw_geometry';
+
+/** Entry flags. RW, USER, ACCESSED, DIRTY and GLOBAL sit at their x86 pte bit positions. */
+export const TLB_RW = _PAGE_RW;
+export const TLB_USER = _PAGE_USER;
+export const TLB_ACCESSED = _PAGE_ACCESSED;
+export const TLB_DIRTY = _PAGE_DIRTY;
+export const TLB_GLOBAL = _PAGE_GLOBAL;
+export const TLB_NX = 0x1000; // pte bit 63, moved to a free bit of the flags word
+const PTE_FLAG_BITS = TLB_RW | TLB_USER | TLB_ACCESSED | TLB_DIRTY | TLB_GLOBAL;
+
+/** The TLB flags of a pte given as its two 32-bit halves. */
+export function tlbFlagsFromPte(lo: number, hi: number): number {
+  return (lo & PTE_FLAG_BITS) | ((hi & _PAGE_NX_HI) !== 0 ? TLB_NX : 0);
+}
+
+/** lastLevel values: where the last lookup was satisfied. */
+export const TLB_MISS = 0;
+export const TLB_HIT_L1 = 1;
+export const TLB_HIT_L2 = 2;
+
+/** PWC levels: the paging-structure entries it caches. */
+export const PWC_PDE = 2;
+export const PWC_PDPTE = 3;
+export const PWC_PML4E = 4;
+
+/** Counters, gem5 style: each with a unit and a description. Ratios are derived when read. */
+export const TLB_STATS = {
+  l1_hits: { unit: 'lookups', description: 'lookups that hit the L1 dTLB' },
+  l2_hits: { unit: 'lookups', description: 'lookups that missed L1 and hit the L2 dTLB (the entry is copied to L1)' },
+  misses: { unit: 'lookups', description: 'lookups that missed both levels (the walker must run)' },
+  l1_evictions: { unit: 'entries', description: 'valid L1 entries replaced to make room' },
+  l2_evictions: { unit: 'entries', description: 'valid L2 entries replaced to make room' },
+  pwc_hits: { unit: 'probes', description: 'page-walk cache probes that hit' },
+  pwc_misses: { unit: 'probes', description: 'page-walk cache probes that missed' },
+  pwc_evictions: { unit: 'entries', description: 'valid page-walk cache entries replaced to make room' },
+  invlpg: { unit: 'invalidations', description: 'single-page invalidations (INVLPG)' },
+  flush_pcid: { unit: 'flushes', description: 'flushes of one PCID (its non-global entries)' },
+  flush_all: { unit: 'flushes', description: 'flushes of every PCID (with or without the global entries)' },
+} as const;
+
+export const TLB_DERIVED_STATS = {
+  lookups: { unit: 'lookups', description: 'l1_hits + l2_hits + misses' },
+  l1_hit_rate: { unit: 'ratio', description: 'l1_hits / lookups (0 when there were none)' },
+  l2_hit_rate: { unit: 'ratio', description: 'l2_hits / (l2_hits + misses): the share of L1 misses that the L2 caught' },
+  miss_rate: { unit: 'ratio', description: 'misses / lookups' },
+} as const;
+
+export type TlbStats = { [K in keyof typeof TLB_STATS | keyof typeof TLB_DERIVED_STATS]: number };
+
+/** One valid TLB entry as entries() reports it. pcid is null for a global entry. */
+export interface TlbEntrySnapshot {
+  set: number;
+  way: number;
+  vpn: number;
+  pcid: number | null;
+  pfn: number;
+  flags: number;
+  /** LRU only: 0 = most recently used in its set, 1 = next, ...; -1 under plru and random. */
+  recency: number;
+}
+
+/** One valid page-walk cache entry. Its pfn is the frame of the next-level table. */
+export interface PwcEntrySnapshot { way: number; level: number; prefix: number; pcid: number; pfn: number; flags: number; recency: number }
+
+// ---------------------------------------------------------------------------------------------
+// One set-associative array (a TLB level or the PWC) in a region of the shared words.
+//
+// Region layout, in words from the region base:
+//   [0]              number of valid entries tagged global (lets lookups skip the global probe)
+//   [1]              number of valid entries (lets flushes of an empty array return at once)
+//   sets * SET_WORDS fill (valid ways), LRU list ends (MRU, LRU), free-way hint
+//   sets * ways      tree-PLRU nodes: node n (1..ways-1) of a set's tree; 0 = victim is left
+//                    (present only under 'plru')
+//   hash[H]          index: open addressing, linear probing, holds entry offsets (0 = empty)
+//   entries          ENTRY_WORDS each, set-major: (set, way) at entries + (set*ways + way)*8
+
+const E_KEY_LO = 0; // vpn bits 0..31 (or the PWC prefix)
+const E_KEY_HI = 1; // tag word: TAG_VALID | PWC level | TAG_GLOBAL or PCID | vpn bits 32..35
+const E_PFN_LO = 2; // pfn bits 0..31
+const E_PFN_HI = 3; // pfn bits 32 and up
+const E_FLAGS = 4; // TLB_* flags
+const E_PREV = 5; // LRU list: the next more recently used entry of the set (0 = none)
+const E_NEXT = 6; // LRU list: the next less recently used entry of the set (0 = none)
+const E_HOME = 7; // the entry's home slot in the hash index
+const ENTRY_SHIFT = 3;
+const ENTRY_WORDS = 1 << ENTRY_SHIFT;
+
+const S_FILL = 0;
+const S_MRU = 1;
+const S_LRU = 2;
+const S_HINT = 3; // no free way below this one
+const SET_WORDS = 4;
+
+const TAG_VALID = 0x40000000;
+const TAG_GLOBAL = 0x10000;
+const TAG_PCID_SHIFT = 4;
+const TAG_PCID_BITS = 0xfff << TAG_PCID_SHIFT;
+const TAG_LEVEL_SHIFT = 17;
+const TAG_VPN_HI_BITS = 0xf;
+
+const LRU = POLICY_NAMES.indexOf('lru');
+const PLRU = POLICY_NAMES.indexOf('plru');
+
+const TWO_32 = 4294967296;
+
+/** Where one array's parts sit in the shared words, as planned by planCache. */
+interface CacheRegion {
+  base: number;
+  sets: number;
+  ways: number;
+  policy: number;
+  hashSize: number;
+  setsAt: number;
+  plruAt: number;
+  hashAt: number;
+  entriesAt: number;
+  end: number;
+}
+
+/** Round n up to a multiple of 16 words (one 64-byte cache line). */
+const alignLine = (n: number): number => (n + 15) & ~15;
+
+/** Plan an array of `entries` entries in `ways` ways from word `base`; sets must be a power of two. */
+function planCache(base: number, entries: number, ways: number, policy: number): CacheRegion {
+  const sets = entries / ways;
+  let hashSize = 8;
+  while (hashSize < entries * 4) hashSize *= 2; // load factor <= 1/4: ~1.2 probes per hit
+  const setsAt = base + 2;
+  const plruAt = setsAt + sets * SET_WORDS;
+  const hashAt = plruAt + (policy === PLRU ? entries : 0);
+  const entriesAt = alignLine(hashAt + hashSize);
+  const end = alignLine(entriesAt + entries * ENTRY_WORDS);
+  return { base, sets, ways, policy, hashSize, setsAt, plruAt, hashAt, entriesAt, end };
+}
+
+/** One set-associative array over shared words. The hot-path methods allocate nothing. */
+class AssocCache {
+  // `declare`d fields are assigned only in the constructor, so V8 first sees each one with its
+  // final type (an Int32Array, small integers) and the hot path stays monomorphic.
+  declare readonly sets: number;
+  declare readonly ways: number;
+  declare readonly setMask: number;
+  declare readonly policy: number;
+  /** Set by allocate(): true when a valid entry was replaced to make room. */
+  declare evicted: boolean;
+  declare private readonly a: Int32Array;
+  declare private readonly globalsAt: number;
+  declare private readonly validAt: number;
+  declare private readonly setsAt: number;
+  declare private readonly plruAt: number;
+  declare private readonly hashAt: number;
+  declare private readonly hashMask: number;
+  declare private readonly hashShift: number;
+  declare private readonly entriesAt: number;
+  declare private readonly rngAt: number;
+
+  /** Attach to region r of a (its contents are kept); rngAt is the word holding the xorshift state. */
+  constructor(a: Int32Array, r: CacheRegion, rngAt: number) {
+    this.a = a;
+    this.sets = r.sets;
+    this.ways = r.ways;
+    this.setMask = r.sets - 1;
+    this.policy = r.policy;
+    this.evicted = false;
+    this.globalsAt = r.base;
+    this.validAt = r.base + 1;
+    this.setsAt = r.setsAt;
+    this.plruAt = r.plruAt;
+    this.hashAt = r.hashAt;
+    this.hashMask = r.hashSize - 1;
+    this.hashShift = 32 - Math.log2(r.hashSize);
+    this.entriesAt = r.entriesAt;
+    this.rngAt = rngAt;
+  }
+
+  /** The hash-index home slot of key (lo, hi). */
+  private home(lo: number, hi: number): number {
+    return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> this.hashShift;
+  }
+
+  /** The word offset of the valid entry tagged (lo, hi), or -1. No side effects. */
+  find(lo: number, hi: number): number {
+    const a = this.a;
+    const at = this.hashAt;
+    let h = this.home(lo, hi);
+    for (;;) {
+      const e = a[at + h]!;
+      if (e === 0) return -1;
+      if (a[e + E_KEY_LO] === lo && a[e + E_KEY_HI] === hi) return e;
+      h = (h + 1) & this.hashMask;
+    }
+  }
+
+  /** The number of valid global-tagged entries (0 lets callers skip the global probe). */
+  globals(): number {
+    return this.a[this.globalsAt]!;
+  }
+
+  /** Mark valid entry e of set `set` most recently used (random keeps no recency state). */
+  touch(e: number, set: number): void {
+    if (this.policy === LRU) {
+      const s = this.setsAt + set * SET_WORDS;
+      if (this.a[s + S_MRU] !== e) this.moveToMru(e, s);
+    } else if (this.policy === PLRU) {
+      this.plruTouch(set, ((e - this.entriesAt) >> ENTRY_SHIFT) & (this.ways - 1));
+    }
+  }
+
+  /** LRU: move e, on the recency list of the set whose words start at s but not at its MRU end, to that end. */
+  private moveToMru(e: number, s: number): void {
+    const a = this.a;
+    const prev = a[e + E_PREV]!; // not 0: e is not the MRU end
+    const next = a[e + E_NEXT]!;
+    a[prev + E_NEXT] = next;
+    if (next !== 0) a[next + E_PREV] = prev;
+    else a[s + S_LRU] = prev;
+    const head = a[s + S_MRU]!;
+    a[e + E_PREV] = 0;
+    a[e + E_NEXT] = head;
+    a[head + E_PREV] = e;
+    a[s + S_MRU] = e;
+  }
+
+  /** LRU: take e off its set's recency list. */
+  private listUnlink(e: number, set: number): void {
+    const a = this.a;
+    const s = this.setsAt + set * SET_WORDS;
+    const prev = a[e + E_PREV]!;
+    const next = a[e + E_NEXT]!;
+    if (prev !== 0) a[prev + E_NEXT] = next;
+    else a[s + S_MRU] = next;
+    if (next !== 0) a[next + E_PREV] = prev;
+    else a[s + S_LRU] = prev;
+  }
+
+  /** LRU: put e, which is on no list, at the MRU end of its set's recency list. */
+  private listPushMru(e: number, set: number): void {
+    const a = this.a;
+    const s = this.setsAt + set * SET_WORDS;
+    const head = a[s + S_MRU]!;
+    a[e + E_PREV] = 0;
+    a[e + E_NEXT] = head;
+    if (head !== 0) a[head + E_PREV] = e;
+    else a[s + S_LRU] = e;
+    a[s + S_MRU] = e;
+  }
+
+  /** Tree-PLRU: point every node on the path to `way` away from it. */
+  private plruTouch(set: number, way: number): void {
+    const a = this.a;
+    const nodes = this.plruAt + set * this.ways;
+    for (let n = way + this.ways; n > 1; n >>= 1) a[nodes + (n >> 1)] = (n & 1) ^ 1;
+  }
+
+  /**
+   * A way of set `set` for the new key (lo, hi), which must not be present: a free way if there
+   * is one, else the policy's victim, which is unindexed. Sets `evicted`. The returned entry
+   * holds the key and is indexed (and, under LRU, listed); the caller writes pfn and flags,
+   * then touches it.
+   */
+  allocate(lo: number, hi: number, set: number): number {
+    const a = this.a;
+    let e: number;
+    if (a[this.setsAt + set * SET_WORDS + S_FILL]! < this.ways) {
+      e = this.takeFreeWay(set);
+      if (this.policy === LRU) this.listPushMru(e, set);
+      this.evicted = false;
+    } else {
+      e = this.victim(set);
+      this.unindex(e);
+      this.evicted = true;
+    }
+    a[e + E_KEY_LO] = lo;
+    a[e + E_KEY_HI] = hi;
+    if (hi & TAG_GLOBAL) a[this.globalsAt]!++;
+    this.index(e, lo, hi);
+    return e;
+  }
+
+  /** Claim the lowest free way of set (the caller knows there is one): counts it, moves the hint. */
+  private takeFreeWay(set: number): number {
+    const a = this.a;
+    const s = this.setsAt + set * SET_WORDS;
+    let way = a[s + S_HINT]!;
+    let e = this.entryAt(set, way);
+    while (a[e + E_KEY_HI] !== 0) {
+      way++;
+      e += ENTRY_WORDS;
+    }
+    a[s + S_HINT] = way + 1;
+    a[s + S_FILL]!++;
+    a[this.validAt]!++;
+    return e;
+  }
+
+  /** The entry to replace in full set `set`: the LRU end, the tree's choice, or a xorshift draw. */
+  private victim(set: number): number {
+    const a = this.a;
+    if (this.policy === LRU) return a[this.setsAt + set * SET_WORDS + S_LRU]!;
+    if (this.policy === PLRU) {
+      const nodes = this.plruAt + set * this.ways;
+      let n = 1;
+      while (n < this.ways) n = 2 * n + a[nodes + n]!;
+      return this.entryAt(set, n - this.ways);
+    }
+    let x = a[this.rngAt]!;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    a[this.rngAt] = x;
+    return this.entryAt(set, (x >>> 0) % this.ways);
+  }
+
+  /** Add entry e with key (lo, hi) to the hash index. */
+  private index(e: number, lo: number, hi: number): void {
+    const a = this.a;
+    const h0 = this.home(lo, hi);
+    let h = h0;
+    while (a[this.hashAt + h] !== 0) h = (h + 1) & this.hashMask;
+    a[this.hashAt + h] = e;
+    a[e + E_HOME] = h0;
+  }
+
+  /** Remove entry e from the hash index (backward-shift deletion, no tombstones) and the global count. */
+  private unindex(e: number): void {
+    const a = this.a;
+    const at = this.hashAt;
+    const mask = this.hashMask;
+    let i = a[e + E_HOME]!;
+    while (a[at + i] !== e) i = (i + 1) & mask;
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const v = a[at + j]!;
+      if (v === 0) break;
+      const k = a[v + E_HOME]!;
+      const stays = i <= j ? i < k && k <= j : i < k || k <= j; // its home is cyclically in (i, j]
+      if (!stays) {
+        a[at + i] = v;
+        i = j;
+      }
+    }
+    a[at + i] = 0;
+    if (a[e + E_KEY_HI]! & TAG_GLOBAL) a[this.globalsAt]!--;
+  }
+
+  /** Invalidate valid entry e of set `set`. */
+  remove(e: number, set: number): void {
+    this.unindex(e);
+    this.freeEntry(e, set);
+  }
+
+  /**
+   * Free valid entry e of set `set` (already unindexed): off the LRU list, tag zeroed, counted,
+   * hinted. An invalid entry is just one whose tag word is 0: its other words are dead (a
+   * free way gets every word rewritten when it is taken), so nothing else is cleared.
+   */
+  private freeEntry(e: number, set: number): void {
+    const a = this.a;
+    const s = this.setsAt + set * SET_WORDS;
+    if (this.policy === LRU) this.listUnlink(e, set);
+    a[e + E_KEY_HI] = 0;
+    a[e + E_KEY_LO] = 0;
+    a[s + S_FILL]!--;
+    a[this.validAt]!--;
+    const way = (e - this.entryAt(set, 0)) >> ENTRY_SHIFT;
+    if (way < a[s + S_HINT]!) a[s + S_HINT] = way;
+  }
+
+  /**
+   * Invalidate every valid entry whose tag word satisfies (tag & mask) === value; returns how
+   * many were dropped. Unless the caller expects most entries to match (`most`), they are
+   * counted first, and a few (under 1/8 of the valid entries) are removed one by one. Otherwise
+   * they are dropped in bulk and the index is rebuilt from the survivors. O(entries + index).
+   */
+  removeWhere(mask: number, value: number, most: boolean): number {
+    const a = this.a;
+    const valid = a[this.validAt]!;
+    if (valid === 0) return 0;
+    const n = most ? valid : this.countWhere(mask, value);
+    if (n === 0) return 0;
+    if (n * 8 < valid) {
+      this.removeEach(mask, value);
+      return n;
+    }
+    let dropped = 0;
+    for (let set = 0; set < this.sets; set++) dropped += this.dropInSet(set, mask, value);
+    a[this.validAt]! -= dropped;
+    this.reindex();
+    return dropped;
+  }
+
+  /** How many valid entries have (tag & mask) === value. */
+  private countWhere(mask: number, value: number): number {
+    const a = this.a;
+    const end = this.entryAt(this.sets, 0);
+    let n = 0;
+    for (let e = this.entriesAt; e < end; e += ENTRY_WORDS) {
+      const tag = a[e + E_KEY_HI]!;
+      if (tag !== 0 && (tag & mask) === value) n++;
+    }
+    return n;
+  }
+
+  /** removeWhere for a few entries: remove() each match (index and recency list kept up to date). */
+  private removeEach(mask: number, value: number): void {
+    for (let set = 0; set < this.sets; set++) {
+      for (let way = 0, e = this.entryAt(set, 0); way < this.ways; way++, e += ENTRY_WORDS) {
+        const tag = this.a[e + E_KEY_HI]!;
+        if (tag !== 0 && (tag & mask) === value) this.remove(e, set);
+      }
+    }
+  }
+
+  /** removeWhere for one set, leaving the index alone: fill, hint and recency list rebuilt from the survivors. */
+  private dropInSet(set: number, mask: number, value: number): number {
+    const a = this.a;
+    const s = this.setsAt + set * SET_WORDS;
+    let dropped = 0;
+    let firstFree = -1;
+    for (let way = 0, e = this.entryAt(set, 0); way < this.ways; way++, e += ENTRY_WORDS) {
+      const tag = a[e + E_KEY_HI]!;
+      if (tag !== 0 && (tag & mask) !== value) continue;
+      if (tag !== 0) {
+        a[e + E_KEY_HI] = 0;
+        a[e + E_KEY_LO] = 0;
+        dropped++;
+      }
+      if (firstFree < 0) firstFree = way;
+    }
+    if (dropped === 0) return 0;
+    const fill = (a[s + S_FILL]! -= dropped);
+    a[s + S_HINT] = firstFree;
+    if (this.policy === LRU && fill === 0) a[s + S_MRU] = a[s + S_LRU] = 0;
+    else if (this.policy === LRU) this.relistSurvivors(s);
+    return dropped;
+  }
+
+  /** LRU: unlink the now-invalid entries from the recency list of the set at s, keeping the survivors' order. */
+  private relistSurvivors(s: number): void {
+    const a = this.a;
+    let last = 0;
+    const head = a[s + S_MRU]!;
+    a[s + S_MRU] = 0;
+    for (let x = head, next = 0; x !== 0; x = next) {
+      next = a[x + E_NEXT]!;
+      if (a[x + E_KEY_HI] === 0) continue;
+      a[x + E_PREV] = last;
+      if (last !== 0) a[last + E_NEXT] = x;
+      else a[s + S_MRU] = x;
+      last = x;
+    }
+    if (last !== 0) a[last + E_NEXT] = 0;
+    a[s + S_LRU] = last;
+  }
+
+  /** Rebuild the hash index and the global count from the valid entries. */
+  private reindex(): void {
+    const a = this.a;
+    a.fill(0, this.hashAt, this.hashAt + this.hashMask + 1);
+    a[this.globalsAt] = 0;
+    if (a[this.validAt] === 0) return;
+    const end = this.entryAt(this.sets, 0);
+    for (let e = this.entriesAt; e < end; e += ENTRY_WORDS) {
+      const hi = a[e + E_KEY_HI]!;
+      if (hi === 0) continue;
+      if (hi & TAG_GLOBAL) a[this.globalsAt]!++;
+      this.index(e, a[e + E_KEY_LO]!, hi);
+    }
+  }
+
+  /** Invalidate everything and reset all replacement state (the rng word is not this array's). */
+  clear(): void {
+    const a = this.a;
+    a.fill(0, this.globalsAt, this.hashAt + this.hashMask + 1); // counts, sets, plru, index
+    a.fill(0, this.entriesAt, this.entryAt(this.sets, 0));
+  }
+
+  /** The word offset of (set, way)'s entry, valid or not. */
+  entryAt(set: number, way: number): number {
+    return this.entriesAt + (set * this.ways + way) * ENTRY_WORDS;
+  }
+
+  /** The pfn held by entry e (two words: exact up to 2^53). */
+  pfnOf(e: number): number {
+    const hi = this.a[e + E_PFN_HI]!;
+    const lo = this.a[e + E_PFN_LO]!;
+    return hi === 0 && lo >= 0 ? lo : (lo >>> 0) + hi * TWO_32;
+  }
+
+  /** The TLB_* flags of entry e. */
+  flagsOf(e: number): number {
+    return this.a[e + E_FLAGS]!;
+  }
+
+  /** The tag word of entry e (0 when invalid). */
+  tagOf(e: number): number {
+    return this.a[e + E_KEY_HI]!;
+  }
+
+  /** The key's low word of entry e (vpn bits 0..31, or the PWC prefix). */
+  keyLoOf(e: number): number {
+    return this.a[e + E_KEY_LO]!;
+  }
+
+  /** Store pfn and flags in entry e. */
+  write(e: number, pfn: number, flags: number): void {
+    const a = this.a;
+    a[e + E_PFN_LO] = pfn | 0;
+    a[e + E_PFN_HI] = (pfn / TWO_32) | 0;
+    a[e + E_FLAGS] = flags;
+  }
+
+  /** LRU: e's position in its set's recency list (0 = MRU); -1 under other policies. */
+  recencyOf(e: number, set: number): number {
+    if (this.policy !== LRU) return -1;
+    let rank = 0;
+    for (let x = this.a[this.setsAt + set * SET_WORDS + S_MRU]!; x !== e && x !== 0; x = this.a[x + E_NEXT]!) rank++;
+    return rank;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The hierarchy: header, counters and the three arrays in one buffer.
+
+// Shared header (word offsets). Counters are 64-bit: low word, then high word.
+const MAGIC = 0x544c4248; // 'TLBH'
+const LAYOUT_VERSION = 2;
+const H_MAGIC = 0;
+const H_VERSION = 1;
+const H_GEOMETRY = 2; // 8 words, in GEOMETRY_KEYS order
+const H_RNG = 10;
+const STATS_AT = 16;
+const STAT_NAMES = Object.keys(TLB_STATS) as (keyof typeof TLB_STATS)[];
+const GEOMETRY_KEYS = ['l1_entries', 'l1_ways', 'l2_entries', 'l2_ways', 'policy', 'pcid', 'pwc_entries', 'seed'] as const;
+const statWord = (name: keyof typeof TLB_STATS): number => STATS_AT + 2 * STAT_NAMES.indexOf(name);
+const W_L1_HITS = statWord('l1_hits');
+const W_L2_HITS = statWord('l2_hits');
+const W_MISSES = statWord('misses');
+const W_L1_EVICTIONS = statWord('l1_evictions');
+const W_L2_EVICTIONS = statWord('l2_evictions');
+const W_PWC_HITS = statWord('pwc_hits');
+const W_PWC_MISSES = statWord('pwc_misses');
+const W_PWC_EVICTIONS = statWord('pwc_evictions');
+const W_INVLPG = statWord('invlpg');
+const W_FLUSH_PCID = statWord('flush_pcid');
+const W_FLUSH_ALL = statWord('flush_all');
+const STATS_END = STATS_AT + 2 * STAT_NAMES.length;
+
+const VPN_LIMIT = 2 ** 36;
+const PFN_LIMIT = 2 ** 40;
+
+interface Layout { l1: CacheRegion; l2: CacheRegion; pwc: CacheRegion | null; words: number }
+
+/** Where each array of geometry g sits in the shared words, and the total size. */
+function planLayout(g: TlbGeometry): Layout {
+  const policy = POLICY_NAMES.indexOf(g.policy);
+  const l1 = planCache(alignLine(STATS_END), g.l1_entries, g.l1_ways, policy);
+  const l2 = planCache(l1.end, g.l2_entries, g.l2_ways, policy);
+  const pwc = g.pwc_entries > 0 ? planCache(l2.end, g.pwc_entries, g.pwc_entries, LRU) : null;
+  return { l1, l2, pwc, words: pwc ? pwc.end : l2.end };
+}
+
+/** The geometry as the header stores it: GEOMETRY_KEYS order, policy as its code, pcid as 0/1. */
+function encodeGeometry(g: TlbGeometry): number[] {
+  return GEOMETRY_KEYS.map((k) => (k === 'policy' ? POLICY_NAMES.indexOf(g.policy) : k === 'pcid' ? Number(g.pcid) : g[k]));
+}
+
+/** The xorshift32 start state for a seed: never 0 (xorshift's fixed point). */
+function seedState(seed: number): number {
+  const s = Math.imul((seed + 0x6d2b79f5) | 0, 0x9e3779b1);
+  return s === 0 ? 1 : s;
+}
+
+/** Throw a TypeError unless buffer is a SharedArrayBuffer of at least `words` 32-bit words. */
+function checkBuffer(buffer: unknown, words: number): void {
+  if (!(buffer instanceof SharedArrayBuffer)) throw new TypeError('a TlbHierarchy buffer must be a SharedArrayBuffer');
+  if (buffer.byteLength < words * 4) throw new TypeError(`buffer of ${buffer.byteLength} bytes is too small for this geometry (${words * 4} bytes needed)`);
+}
+
+/** Throw a TypeError unless words a start with a TlbHierarchy header of this layout version. */
+function checkMagic(a: Int32Array): void {
+  if (a[H_MAGIC] !== MAGIC || a[H_VERSION] !== LAYOUT_VERSION) {
+    throw new TypeError('this SharedArrayBuffer does not hold a TlbHierarchy (bad magic or layout version)');
+  }
+}
+
+/** A 64-bit counter at word w of a, read with Atomics (the writer may be another thread). */
+const readCounter = (a: Int32Array, w: number): number => (Atomics.load(a, w) >>> 0) + Atomics.load(a, w + 1) * TWO_32;
+
+/** The tag word of vpn's entry for (already masked) pcid; lo is vpn | 0 (equal to vpn below 2^31: no division). */
+const tlbTag = (vpn: number, lo: number, pcid: number): number =>
+  TAG_VALID | (pcid << TAG_PCID_SHIFT) | (lo === vpn ? 0 : (vpn / TWO_32) | 0);
+
+/** The tag word of the global entry of the page whose PCID tag word is hi. */
+const globalTag = (hi: number): number => (hi & ~TAG_PCID_BITS) | TAG_GLOBAL;
+
+/** The PWC tag word of (level, already masked pcid). */
+const pwcTag = (level: number, pcid: number): number => TAG_VALID | (level << TAG_LEVEL_SHIFT) | (pcid << TAG_PCID_SHIFT);
+
+/** The PWC key of the level-`level` entry (PWC_PDE..PWC_PML4E) covering vpn: vpn >> 9*(level-1). */
+export function pwcPrefix(level: number, vpn: number): number {
+  return Math.floor(vpn / PWC_DIV[level]!);
+}
+const PWC_DIV: readonly number[] = [1, 1, 2 ** 9, 2 ** 18, 2 ** 27];
+
+export class TlbHierarchy {
+  // Set in the constructor and `declare`d, like AssocCache's fields.
+  declare readonly geometry: Readonly<TlbGeometry>;
+  declare readonly buffer: SharedArrayBuffer;
+  /** Flags of the entry behind the last lookup hit or pwcLookup hit (0 after a lookup miss). */
+  declare lastFlags: number;
+  /** TLB_HIT_L1, TLB_HIT_L2 or TLB_MISS for the last lookup. */
+  declare lastLevel: number;
+  /** After pwcWalkStart: the frame of the table the walk reads next (-1: start from CR3). */
+  declare lastTablePfn: number;
+  declare private readonly a: Int32Array;
+  declare private readonly l1: AssocCache;
+  declare private readonly l2: AssocCache;
+  declare private readonly pwc: AssocCache | null;
+  declare private readonly pcidMask: number;
+
+  /**
+   * A TLB hierarchy of the given geometry (partial, merged over the defaults; TypeError if
+   * invalid). Without a buffer it allocates a fresh, empty one. With a buffer it attaches and
+   * keeps the contents; TypeError unless the buffer holds a hierarchy of exactly this geometry.
+   */
+  constructor(geometry: Partial<TlbGeometry> = {}, buffer?: SharedArrayBuffer) {
+    this.geometry = resolveTlbGeometry(geometry);
+    const layout = planLayout(this.geometry);
+    if (buffer !== undefined) checkBuffer(buffer, layout.words);
+    this.buffer = buffer ?? new SharedArrayBuffer(layout.words * 4);
+    this.a = new Int32Array(this.buffer, 0, layout.words);
+    if (buffer !== undefined) this.checkHeader();
+    else this.initHeader();
+    this.l1 = new AssocCache(this.a, layout.l1, H_RNG);
+    this.l2 = new AssocCache(this.a, layout.l2, H_RNG);
+    this.pwc = layout.pwc ? new AssocCache(this.a, layout.pwc, H_RNG) : null;
+    this.pcidMask = this.geometry.pcid ? 0xfff : 0;
+    this.lastFlags = 0;
+    this.lastLevel = TLB_MISS;
+    this.lastTablePfn = -1;
+  }
+
+  /** Attach to the buffer of another TlbHierarchy (made on any thread); the geometry comes from its header. */
+  static attach(buffer: SharedArrayBuffer): TlbHierarchy {
+    checkBuffer(buffer, STATS_END);
+    const a = new Int32Array(buffer, 0, STATS_END);
+    checkMagic(a);
+    const g: Record<string, unknown> = {};
+    GEOMETRY_KEYS.forEach((k, i) => { g[k] = a[H_GEOMETRY + i]; });
+    g['policy'] = POLICY_NAMES[a[H_GEOMETRY + GEOMETRY_KEYS.indexOf('policy')]!];
+    g['pcid'] = a[H_GEOMETRY + GEOMETRY_KEYS.indexOf('pcid')] === 1;
+    return new TlbHierarchy(g as Partial<TlbGeometry>, buffer);
+  }
+
+  /** Bytes of shared memory a hierarchy of this geometry needs (TypeError if the geometry is invalid). */
+  static bytesFor(geometry: Partial<TlbGeometry> = {}): number {
+    return planLayout(resolveTlbGeometry(geometry)).words * 4;
+  }
+
+  /** Write magic, version, geometry and rng state into a fresh (zeroed) buffer. */
+  private initHeader(): void {
+    const a = this.a;
+    a[H_MAGIC] = MAGIC;
+    a[H_VERSION] = LAYOUT_VERSION;
+    encodeGeometry(this.geometry).forEach((v, i) => { a[H_GEOMETRY + i] = v; });
+    a[H_RNG] = seedState(this.geometry.seed);
+  }
+
+  /** Throw a TypeError unless the attached buffer's header holds this geometry's hierarchy. */
+  private checkHeader(): void {
+    const a = this.a;
+    checkMagic(a);
+    const want = encodeGeometry(this.geometry);
+    const have = want.map((_, i) => a[H_GEOMETRY + i]);
+    if (want.some((v, i) => v !== have[i])) {
+      throw new TypeError(`buffer holds a TLB of geometry [${have.join(', ')}], not [${want.join(', ')}] (${GEOMETRY_KEYS.join(', ')})`);
+    }
+  }
+
+  /** Add 1 to the 64-bit counter at word w (single writer: plain loads and stores). */
+  private count(w: number): void {
+    const a = this.a;
+    const v = (a[w]! + 1) | 0;
+    a[w] = v;
+    if (v === 0) a[w + 1]!++;
+  }
+
+  /**
+   * Translate vpn for pcid: the pfn, or -1 on a miss (the caller walks, then calls insert).
+   * Sets lastLevel and lastFlags and counts the outcome. An L2 hit also fills L1.
+   * vpn must be an integer in [0, 2^36); it is not checked here (the hot path).
+   */
+  lookup(vpn: number, pcid: number): number {
+    const lo = vpn | 0;
+    const hi = tlbTag(vpn, lo, pcid & this.pcidMask);
+    const l1 = this.l1;
+    const e = l1.find(lo, hi);
+    if (e < 0) return this.lookupBelowL1(lo, hi);
+    l1.touch(e, lo & l1.setMask);
+    this.count(W_L1_HITS);
+    this.lastLevel = TLB_HIT_L1;
+    this.lastFlags = l1.flagsOf(e);
+    return l1.pfnOf(e);
+  }
+
+  /** lookup's slow half: L1's global entry, then L2 (copying a hit into L1), else a miss. */
+  private lookupBelowL1(lo: number, hi: number): number {
+    const l1 = this.l1;
+    const g = l1.globals() !== 0 ? l1.find(lo, globalTag(hi)) : -1;
+    if (g >= 0) {
+      l1.touch(g, lo & l1.setMask);
+      this.count(W_L1_HITS);
+      this.lastLevel = TLB_HIT_L1;
+      this.lastFlags = l1.flagsOf(g);
+      return l1.pfnOf(g);
+    }
+    const l2 = this.l2;
+    const e = this.findEither(l2, lo, hi);
+    if (e < 0) {
+      this.count(W_MISSES);
+      this.lastLevel = TLB_MISS;
+      this.lastFlags = 0;
+      return -1;
+    }
+    l2.touch(e, lo & l2.setMask);
+    this.count(W_L2_HITS);
+    const pfn = l2.pfnOf(e);
+    const flags = l2.flagsOf(e);
+    this.fill(l1, lo, l2.tagOf(e), pfn, flags, W_L1_EVICTIONS);
+    this.lastLevel = TLB_HIT_L2;
+    this.lastFlags = flags;
+    return pfn;
+  }
+
+  /** c's entry tagged hi for vpn-low lo, else the page's global entry, else -1. */
+  private findEither(c: AssocCache, lo: number, hi: number): number {
+    const e = c.find(lo, hi);
+    if (e >= 0 || c.globals() === 0) return e;
+    return c.find(lo, globalTag(hi));
+  }
+
+  /** Put (lo, tag) -> (pfn, flags) in c, updating an existing entry in place; counts an eviction at word w. */
+  private fill(c: AssocCache, lo: number, tag: number, pfn: number, flags: number, w: number): void {
+    const set = lo & c.setMask;
+    let e = c.find(lo, tag);
+    if (e < 0) {
+      e = c.allocate(lo, tag, set);
+      if (c.evicted) this.count(w);
+    }
+    c.write(e, pfn, flags);
+    c.touch(e, set);
+  }
+
+  /** Invalidate c's entry tagged (lo, tag), if there is one. */
+  private removeKey(c: AssocCache, lo: number, tag: number): void {
+    const e = c.find(lo, tag);
+    if (e >= 0) c.remove(e, lo & c.setMask);
+  }
+
+  /**
+   * Cache a walk's result in both levels (NINE, see the file comment); flags are TLB_* bits.
+   * TLB_GLOBAL makes the entry match every PCID and drops the page's entry tagged with pcid.
+   * An entry with the same tag is updated in place. TypeError unless vpn is an integer in
+   * [0, 2^36), pcid in [0, 4096) and pfn an integer in [0, 2^40).
+   */
+  insert(vpn: number, pcid: number, pfn: number, flags: number): void {
+    if (!(Number.isInteger(vpn) && vpn >= 0 && vpn < VPN_LIMIT && Number.isInteger(pfn) && pfn >= 0 && pfn < PFN_LIMIT
+      && pcid >= 0 && pcid < 4096)) {
+      throw new TypeError(`TlbHierarchy.insert: vpn ${vpn} (< 2^36), pcid ${pcid} (< 4096) or pfn ${pfn} (< 2^40) out of range`);
+    }
+    const lo = vpn | 0;
+    const hi = tlbTag(vpn, lo, pcid & this.pcidMask);
+    let tag = hi;
+    if (flags & TLB_GLOBAL) {
+      tag = globalTag(hi);
+      this.removeKey(this.l2, lo, hi);
+      this.removeKey(this.l1, lo, hi);
+    }
+    this.fill(this.l2, lo, tag, pfn, flags, W_L2_EVICTIONS);
+    this.fill(this.l1, lo, tag, pfn, flags, W_L1_EVICTIONS);
+  }
+
+  /**
+   * INVLPG: drop vpn's entry for pcid and its global entry from both levels, and the PWC's PDE,
+   * PDPTE and PML4E entries covering vpn for pcid. (The SDM allows INVLPG to drop every PWC
+   * entry of the PCID; this model drops only the covering ones, the minimum it must.)
+   */
+  invalidatePage(vpn: number, pcid: number): void {
+    const p = pcid & this.pcidMask;
+    const lo = vpn | 0;
+    const hi = tlbTag(vpn, lo, p);
+    this.removeKey(this.l1, lo, hi);
+    if (this.l1.globals() !== 0) this.removeKey(this.l1, lo, globalTag(hi));
+    this.removeKey(this.l2, lo, hi);
+    if (this.l2.globals() !== 0) this.removeKey(this.l2, lo, globalTag(hi));
+    const pwc = this.pwc;
+    if (pwc !== null) {
+      for (let level = PWC_PDE; level <= PWC_PML4E; level++) this.removeKey(pwc, pwcPrefix(level, vpn), pwcTag(level, p));
+    }
+    this.count(W_INVLPG);
+  }
+
+  /**
+   * Drop every non-global entry of pcid from both levels and from the PWC (a CR3 write, or
+   * INVPCID single-context). With PCID off every entry has PCID 0, so any pcid flushes all
+   * non-global entries.
+   */
+  flushPcid(pcid: number): void {
+    const value = TAG_VALID | ((pcid & this.pcidMask) << TAG_PCID_SHIFT);
+    const most = this.pcidMask === 0; // without PCIDs every non-global entry matches
+    this.l1.removeWhere(TAG_VALID | TAG_GLOBAL | TAG_PCID_BITS, value, most);
+    this.l2.removeWhere(TAG_VALID | TAG_GLOBAL | TAG_PCID_BITS, value, most);
+    this.pwc?.removeWhere(TAG_VALID | TAG_PCID_BITS, value, most);
+    this.count(W_FLUSH_PCID);
+  }
+
+  /** Drop the entries of every PCID and the whole PWC; the global TLB entries too if includeGlobal. */
+  flushAll(includeGlobal: boolean): void {
+    if (includeGlobal) {
+      this.l1.clear();
+      this.l2.clear();
+    } else {
+      this.l1.removeWhere(TAG_VALID | TAG_GLOBAL, TAG_VALID, true);
+      this.l2.removeWhere(TAG_VALID | TAG_GLOBAL, TAG_VALID, true);
+    }
+    this.pwc?.clear();
+    this.count(W_FLUSH_ALL);
+  }
+
+  /**
+   * The PWC's level-`level` entry (PWC_PDE, PWC_PDPTE or PWC_PML4E) for (prefix, pcid): the pfn
+   * of the next-level table, or -1. Always -1, and uncounted, when the PWC is off. Sets
+   * lastFlags on a hit. TypeError for any other level.
+   */
+  pwcLookup(level: number, prefix: number, pcid: number): number {
+    const pwc = this.pwc;
+    if (pwc === null) return -1;
+    if (!(level >= PWC_PDE && level <= PWC_PML4E)) throw new TypeError(`PWC level must be 2 (PDE), 3 (PDPTE) or 4 (PML4E), got ${level}`);
+    const e = pwc.find(prefix, pwcTag(level, pcid & this.pcidMask));
+    if (e < 0) {
+      this.count(W_PWC_MISSES);
+      return -1;
+    }
+    pwc.touch(e, 0);
+    this.count(W_PWC_HITS);
+    this.lastFlags = pwc.flagsOf(e);
+    return pwc.pfnOf(e);
+  }
+
+  /**
+   * Cache an upper-level entry: the level-`level` entry for (prefix, pcid) points at table
+   * tablePfn with the rights in flags. No-op when the PWC is off. TypeError for a level outside
+   * 2..4, a prefix outside [0, 2^(36 - 9*(level-1))) or a table pfn outside [0, 2^40).
+   */
+  pwcInsert(level: number, prefix: number, pcid: number, tablePfn: number, flags: number): void {
+    const pwc = this.pwc;
+    if (pwc === null) return;
+    const span = 2 ** (36 - 9 * (level - 1));
+    if (!(level >= PWC_PDE && level <= PWC_PML4E && Number.isInteger(prefix) && prefix >= 0 && prefix < span
+      && Number.isInteger(tablePfn) && tablePfn >= 0 && tablePfn < PFN_LIMIT)) {
+      throw new TypeError(`TlbHierarchy.pwcInsert: level ${level} (2..4), prefix ${prefix} or table pfn ${tablePfn} out of range`);
+    }
+    this.fill(pwc, prefix, pwcTag(level, pcid & this.pcidMask), tablePfn, flags, W_PWC_EVICTIONS);
+  }
+
+  /**
+   * Probe the PWC for vpn, deepest level first. Returns the memory references the walk still
+   * needs (1 after a PDE hit, 2 after a PDPTE hit, 3 after a PML4E hit, 4 with no hit or no
+   * PWC) and leaves the frame of the table to read next in lastTablePfn (-1: start at CR3).
+   */
+  pwcWalkStart(vpn: number, pcid: number): number {
+    if (this.pwc !== null) {
+      for (let level = PWC_PDE; level <= PWC_PML4E; level++) {
+        const pfn = this.pwcLookup(level, pwcPrefix(level, vpn), pcid);
+        if (pfn >= 0) {
+          this.lastTablePfn = pfn;
+          return level - 1;
+        }
+      }
+    }
+    this.lastTablePfn = -1;
+    return 4;
+  }
+
+  /** Where vpn is cached for pcid, with no side effects: bit 0 = L1, bit 1 = L2. */
+  holds(vpn: number, pcid: number): number {
+    const lo = vpn | 0;
+    const hi = tlbTag(vpn, lo, pcid & this.pcidMask);
+    return (this.findEither(this.l1, lo, hi) >= 0 ? 1 : 0) | (this.findEither(this.l2, lo, hi) >= 0 ? 2 : 0);
+  }
+
+  /** The counters and the ratios derived from them, as a plain object. */
+  stats(): TlbStats {
+    const out: Record<string, number> = {};
+    for (const name of STAT_NAMES) out[name] = readCounter(this.a, statWord(name));
+    const lookups = out['l1_hits']! + out['l2_hits']! + out['misses']!;
+    const belowL1 = out['l2_hits']! + out['misses']!;
+    out['lookups'] = lookups;
+    out['l1_hit_rate'] = lookups ? out['l1_hits']! / lookups : 0;
+    out['l2_hit_rate'] = belowL1 ? out['l2_hits']! / belowL1 : 0;
+    out['miss_rate'] = lookups ? out['misses']! / lookups : 0;
+    return out as TlbStats;
+  }
+
+  /** Zero every counter; entries and replacement state are kept. */
+  resetStats(): void {
+    for (let w = STATS_AT; w < STATS_END; w++) Atomics.store(this.a, w, 0);
+  }
+
+  /** A snapshot of every valid entry of each array, in set/way order (for an explorer or a test). */
+  entries(): { l1: TlbEntrySnapshot[]; l2: TlbEntrySnapshot[]; pwc: PwcEntrySnapshot[] } {
+    return { l1: tlbEntries(this.l1), l2: tlbEntries(this.l2), pwc: this.pwc ? pwcEntries(this.pwc) : [] };
+  }
+}
+
+/** The valid entries of TLB level c, decoded. */
+function tlbEntries(c: AssocCache): TlbEntrySnapshot[] {
+  const out: TlbEntrySnapshot[] = [];
+  for (let set = 0; set < c.sets; set++) {
+    for (let way = 0; way < c.ways; way++) {
+      const e = c.entryAt(set, way);
+      const tag = c.tagOf(e);
+      if (tag === 0) continue;
+      const vpn = (c.keyLoOf(e) >>> 0) + (tag & TAG_VPN_HI_BITS) * TWO_32;
+      const pcid = tag & TAG_GLOBAL ? null : (tag & TAG_PCID_BITS) >>> TAG_PCID_SHIFT;
+      out.push({ set, way, vpn, pcid, pfn: c.pfnOf(e), flags: c.flagsOf(e), recency: c.recencyOf(e, set) });
+    }
+  }
+  return out;
+}
+
+/** The valid entries of the page-walk cache c, decoded. */
+function pwcEntries(c: AssocCache): PwcEntrySnapshot[] {
+  const out: PwcEntrySnapshot[] = [];
+  for (let way = 0; way < c.ways; way++) {
+    const e = c.entryAt(0, way);
+    const tag = c.tagOf(e);
+    if (tag === 0) continue;
+    const level = (tag >>> TAG_LEVEL_SHIFT) & 7;
+    const pcid = (tag & TAG_PCID_BITS) >>> TAG_PCID_SHIFT;
+    out.push({ way, level, prefix: c.keyLoOf(e), pcid, pfn: c.pfnOf(e), flags: c.flagsOf(e), recency: c.recencyOf(e, 0) });
+  }
+  return out;
+}
