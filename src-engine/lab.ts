@@ -29,6 +29,7 @@ import { FMODE_READ, FMODE_WRITE, file, vm_area_struct, mm_struct, MmuNotifierOp
 import { swap_out_page } from './mm/swap_state';
 import { user_access } from './arch/x86/mm/fault';
 import { MemType } from './arch/x86/pgtable_types';
+import { run_workloads, type CpuJob, type RunOptions, type RunResult } from './smp/scheduler';
 
 export interface LabOptions {
   /** Where print() lines go (default: console.log). */
@@ -131,8 +132,8 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
     trace_stop: () => m.trace.stop(),
     pfn_valid: (pfn: number): boolean => m.phys.pfn_valid(pfn),
     /** Event counters of the machine (faults by type, TLB hits and misses, simulated cycles). */
-    machine_stats: () => ({ cycles: m.cycles, pgfault: m.stats.pgfault, tlb_hits: m.stats.tlb_hits, tlb_misses: m.stats.tlb_misses,
-      faults: { ...m.stats.faults }, fault_cycles: { ...m.stats.fault_cycles }, free_pages: m.alloc.nr_free, ram_pages: m.nr_ram_pages }),
+    machine_stats: () => ({ cycles: m.cycles, cpu_cycles: m.cpus.map((c) => c.clock), pgfault: m.pgfault,
+      free_pages: m.alloc.nr_free, ram_pages: m.nr_ram_pages, ...m.stats.snapshot() }),
 
     // ---- address spaces ----
     mm_alloc: () => { const mm = k_mm_alloc(m); if (!mm) throw new RangeError('mm_alloc: out of memory for a pgd'); return mm; },
@@ -431,6 +432,20 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
       }
       return faults.n;
     },
+
+    // ---- SMP: CPUs running workloads ----
+    /**
+     * run_workloads(jobs, options): run each job ({ cpu, mm, workload } or { cpu, mm, pattern,
+     * accesses, write_fraction?, seed? }) on its CPU under the deterministic scheduler until all
+     * finish; returns per-CPU outcomes, the run's statistics and TLB hit-rate series.
+     */
+    run_workloads: (jobs: CpuJob[], options: RunOptions = {}): RunResult => {
+      if (!Array.isArray(jobs)) throw new TypeError('run_workloads: jobs must be an array of { cpu, mm, workload }');
+      for (const j of jobs) A.mm('run_workloads', j?.mm);
+      return run_workloads(m, jobs, options);
+    },
+    /** The live statistics of the machine (counters per CPU, formulas, histograms). */
+    stats_snapshot: () => m.stats.snapshot(),
 
     // ---- output and time ----
     print: (...values: unknown[]): void => out(values.map(fmt).join(' ')),

@@ -7,7 +7,7 @@ import { PhysMem } from './mm/physmem';
 import { MemMap } from './mm/page';
 import { PageAllocator } from './mm/page_alloc';
 import { PageCache } from './mm/pagecache';
-import { MM_STRIDE, VMA_STRIDE, mm_struct, vm_area_struct, anon_vma, file, inode, FsType } from './mm/mm_types';
+import { MM_STRIDE, VMA_STRIDE, INODE_STRIDE, mm_struct, vm_area_struct, anon_vma, file, inode, FsType } from './mm/mm_types';
 import { Tracer } from './kernel/trace';
 import { Cpu } from './arch/x86/mm/tlb';
 import { SwapDevice } from './mm/swapfile';
@@ -16,15 +16,11 @@ import { PAGE_SIZE } from './arch/x86/pgtable_types';
 import { FAULT_CYCLES, cycles_to_ns } from './costs';
 import type { vm_area_struct as VmaT } from './mm/mm_types';
 import { swap_free_entry } from './mm/swap_state';
+import { AnonVmaSlab } from './mm/anon_vma_slab';
 
-/** Event counters of one machine (ratios are computed from these when read, never stored). */
-export class MachineStats {
-  pgfault = 0;
-  tlb_hits = 0;
-  tlb_misses = 0;
-  readonly faults: Record<string, number> = {};
-  readonly fault_cycles: Record<string, number> = {};
-}
+import { Stats } from './metrics/stats';
+import { createLabStats, recordFault } from './metrics/catalog';
+import type { FaultType } from './mm/memory_fault';
 
 export type FailSite = 'page_alloc' | 'pte_alloc' | 'pmd_alloc' | 'pud_alloc' | 'track_pfn';
 export const FAIL_SITES: readonly FailSite[] = ['page_alloc', 'pte_alloc', 'pmd_alloc', 'pud_alloc', 'track_pfn'];
@@ -54,6 +50,8 @@ export class Machine {
   readonly pagecache: PageCache;
   readonly mmSlab: Int32Array;
   readonly vmaSlab: Float64Array;
+  /** Shared inode fields (i_size, fs kind, mtime) by inode id. */
+  readonly inodeSlab: Float64Array;
   readonly trace = new Tracer();
   readonly cpus: Cpu[];
   readonly swap: SwapDevice | null;
@@ -63,20 +61,30 @@ export class Machine {
   readonly mms = new Map<number, mm_struct>();
   readonly files: file[] = [];
   readonly inodes: inode[] = [];
-  readonly anon_vmas = new Map<number, anon_vma>();
+  /** anon_vmas and their chains, in shared memory. */
+  readonly avSlab: AnonVmaSlab;
+  private readonly anonViews = new Map<number, anon_vma>();
+  /** The vma object of each live slab slot (this thread's views). */
+  readonly vmaBySlot = new Map<number, vm_area_struct>();
   readonly failNext = new Map<FailSite, number>();
   /** Wrappers of struct pages handed to scripts, so the same page is the same object. */
   readonly pageObjects = new Map<number, object>();
-  /** Cycle counter of simulated time (advanced by the fault and access paths). */
-  cycles = 0;
   private readonly mmSlots: SlotAllocator;
   private readonly vmaSlots: SlotAllocator;
-  private nextAnonVma = 1;
+  /** run_workloads calls so far (each run's tie-breaking RNG is forked from the seed by it). */
+  runs = 0;
   /** The CPU whose process context runs kernel calls from the script. */
   current_cpu = 0;
-  readonly stats = new MachineStats();
+  /** Per-CPU statistics in shared memory (metrics/catalog.ts declares them). */
+  readonly stats: Stats;
+  /** PGFAULT events (handle_mm_fault calls), all CPUs. */
+  pgfault = 0;
+  /** Present ptes cleared by zaps so far (zap throughput is measured from it). */
+  zapped = 0;
   /** The path that handled the fault in progress (set by the fault handlers). */
-  faultType = 'error';
+  faultType: FaultType = 'error';
+  /** Stale translations the TLB checker saw (config tlb_check), reported by check_invariants. */
+  readonly staleTlb: string[] = [];
   /** WARN_ON_ONCE sites that already fired. */
   readonly warnedOnce = new Set<string>();
   /** Consecutive OOM fault retries of the current access. */
@@ -99,9 +107,12 @@ export class Machine {
     this.pagecache = new PageCache(this.phys.nr_pages, 4096);
     this.mmSlab = new Int32Array(new SharedArrayBuffer(c.max_mms * MM_STRIDE * 4));
     this.vmaSlab = new Float64Array(new SharedArrayBuffer(c.max_vmas * VMA_STRIDE * 8));
+    this.avSlab = new AnonVmaSlab(c.max_vmas * 2);
+    this.inodeSlab = new Float64Array(new SharedArrayBuffer(this.pagecache.maxMappings * INODE_STRIDE * 8));
     this.mmSlots = new SlotAllocator(c.max_mms, 'mm_struct');
     this.vmaSlots = new SlotAllocator(c.max_vmas, 'vm_area_struct');
-    this.cpus = Array.from({ length: c.cpus }, (_, i) => new Cpu(i));
+    this.stats = createLabStats(c.cpus);
+    this.cpus = Array.from({ length: c.cpus }, (_, i) => new Cpu(this, i));
     this.swap = c.swap ? new SwapDevice(c.swap_mb * 256) : null;
     // pfn 0 is reserved firmware memory, as on a PC; pfn 1 is the zero page.
     this.zero_pfn = 1;
@@ -127,18 +138,25 @@ export class Machine {
   newVma(mm: mm_struct): vm_area_struct {
     const slot = this.vmaSlots.alloc();
     this.vmaSlab.fill(0, slot * VMA_STRIDE, (slot + 1) * VMA_STRIDE);
-    return new vm_area_struct(this, slot, mm);
+    const v = new vm_area_struct(this, slot, mm);
+    this.vmaBySlot.set(slot, v);
+    return v;
   }
   /** Release a vma's slot. */
   freeVma(vma: vm_area_struct): void {
     vma.freed = true;
+    if (this.vmaBySlot.get(vma.slot) === vma) this.vmaBySlot.delete(vma.slot);
     this.vmaSlots.release(vma.slot);
   }
-  /** A new anon_vma (anon_vma_alloc). */
+  /** A new anon_vma (anon_vma_alloc) in the shared slab. */
   newAnonVma(parent: anon_vma | null): anon_vma {
-    const av = new anon_vma(this.nextAnonVma++, parent ? parent.root ?? parent : null, parent);
-    this.anon_vmas.set(av.id, av);
-    return av;
+    return this.anonVma(this.avSlab.alloc(parent ? parent.id : 0));
+  }
+  /** The view of anon_vma id (one object per id on this thread). */
+  anonVma(id: number): anon_vma {
+    let v = this.anonViews.get(id);
+    if (!v) { v = new anon_vma(this, id); this.anonViews.set(id, v); }
+    return v;
   }
   /** A new inode + open file of the given kind. */
   newInode(name: string, fs: FsType | 'chardev'): inode {
@@ -171,19 +189,26 @@ export class Machine {
    * Run one fault handler, account it (type, simulated cycles, host ns) and emit the page_fault
    * tracepoint. Returns the handler's VM_FAULT_* result.
    */
-  accountFault(mm: mm_struct, address: number, write: boolean, handler: () => number, cpu = this.current_cpu, forceType?: string): number {
+  accountFault(mm: mm_struct, address: number, write: boolean, handler: () => number, cpu = this.current_cpu, forceType?: FaultType): number {
     const t0 = performance.now();
+    const saved = this.current_cpu;
+    this.current_cpu = cpu;
     this.faultType = 'error';
-    const ret = handler();
-    const type = forceType ?? this.faultType;
+    let ret: number;
+    try { ret = handler(); } finally { this.current_cpu = saved; }
+    const type = (forceType ?? this.faultType) as FaultType;
     const ns = Math.round((performance.now() - t0) * 1e6);
     const cycles = FAULT_CYCLES[type]?.cycles ?? 0;
-    this.cycles += cycles;
-    this.stats.faults[type] = (this.stats.faults[type] ?? 0) + 1;
-    this.stats.fault_cycles[type] = (this.stats.fault_cycles[type] ?? 0) + cycles;
+    this.cpus[cpu]!.clock += cycles;
+    recordFault(this.stats.counters(cpu), this.stats.histograms(cpu), type, cycles, ns);
     if (this.trace.on('page_fault')) this.trace.emit({ name: 'page_fault', cpu, mm, address, write, type, cycles, ns, sim_ns: cycles_to_ns(cycles) });
     return ret;
   }
+
+  /** Simulated cycles of every CPU added up. */
+  get cycles(): number { return this.cpus.reduce((n, c) => n + c.clock, 0); }
+  /** Charge simulated cycles to the CPU running kernel code now. */
+  charge(cycles: number): void { this.cpus[this.current_cpu]!.clock += cycles; }
 
   get nr_ram_pages(): number { return this.phys.nr_pages; }
   get ram_bytes(): number { return this.phys.nr_pages * PAGE_SIZE; }

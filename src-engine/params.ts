@@ -16,9 +16,28 @@ export interface MachineConfig {
   fault_around_bytes: number;
   max_mms: number;
   max_vmas: number;
+  mode: 'deterministic' | 'parallel';
+  quantum: number;
+  tlb_l1_entries: number;
+  tlb_l1_ways: number;
+  tlb_l2_entries: number;
+  tlb_l2_ways: number;
+  tlb_policy: 'lru' | 'plru' | 'random';
+  pcid: boolean;
+  pwc_entries: number;
+  tlb_check: boolean;
+  cost_access: number;
+  cost_stlb_hit: number;
+  cost_walk: number;
+  cost_walk_ref: number;
+  cost_ipi_send: number;
+  cost_ipi_receive: number;
+  cost_zap_pte: number;
+  cost_zap_page: number;
+  cost_free_page: number;
 }
 
-interface ParamSpec<T> {
+export interface ParamSpec<T> {
   default: T;
   unit: string;
   description: string;
@@ -44,7 +63,32 @@ export const PARAMS: { [K in keyof MachineConfig]: ParamSpec<MachineConfig[K]> }
   fault_around_bytes: { default: 65536, unit: 'bytes', description: 'fault-around window of file read faults (a power of two)', check: (v) => (Number.isInteger(v) && v >= 4096 && v <= 2 ** 21 && (v & (v - 1)) === 0 ? null : 'a power of two from 4096 to 2 MiB') },
   max_mms: { default: 1024, unit: 'mm_structs', description: 'capacity of the shared mm slab', check: int(1, 65536) },
   max_vmas: { default: 65536, unit: 'vmas', description: 'capacity of the shared vma slab (all processes)', check: int(16, 1 << 22) },
+  mode: { default: 'deterministic', unit: '', description: "'deterministic': every CPU on one thread under a seeded scheduler (bit-identical runs); 'parallel': a worker thread per CPU (see src-engine/SMP.md: not available yet)", check: (v) => (v === 'deterministic' ? null : v === 'parallel' ? 'deterministic for now (parallel mode needs the shared anon_vma/inode tables listed in src-engine/SMP.md)' : "'deterministic' or 'parallel'") },
+  quantum: { default: 64, unit: 'accesses', description: 'accesses a CPU makes before the scheduler (and its IPI mailbox) gets a look in', check: int(1, 1 << 20) },
+  tlb_l1_entries: { default: 64, unit: 'entries', description: 'L1 dTLB capacity (the test machine: 64, CPUID 0x80000005)', check: int(1, 4096) },
+  tlb_l1_ways: { default: 64, unit: 'ways', description: 'L1 dTLB associativity (64 = fully associative, as on the test machine)', check: int(1, 4096) },
+  tlb_l2_entries: { default: 2048, unit: 'entries', description: 'second-level STLB capacity (the test machine: 2048, CPUID 0x80000006)', check: int(1, 65536) },
+  tlb_l2_ways: { default: 16, unit: 'ways', description: 'STLB associativity (the baselines give only its size; 16 is an assumption)', check: int(1, 65536) },
+  tlb_policy: { default: 'lru', unit: '', description: "TLB replacement policy: 'lru', 'plru' or 'random' (seeded)", check: (v) => (v === 'lru' || v === 'plru' || v === 'random' ? null : "'lru', 'plru' or 'random'") },
+  pcid: { default: false, unit: '', description: 'tag TLB entries with PCIDs so a context switch does not flush (Linux 4.7 does not use them)', check: bool },
+  pwc_entries: { default: 32, unit: 'entries', description: 'page-walk cache of upper-level entries (0 = every walk makes 4 memory references)', check: int(0, 4096) },
+  tlb_check: { default: false, unit: '', description: 'check every TLB hit against the page tables and report stale translations of freed or reused frames (slow; for tests)', check: bool },
+  cost_access: { default: 3, unit: 'cycles', description: 'a load or store whose translation hits the L1 dTLB (RESULTS.md §5: 1.36 ns at 16 pages)', check: int(0, 1 << 20) },
+  cost_stlb_hit: { default: 9, unit: 'cycles', description: 'extra cost of an L1 miss that hits the STLB (RESULTS.md §5: 512 pages, 6.0 vs 2.45 ns dense)', check: int(0, 1 << 20) },
+  cost_walk: { default: 50, unit: 'cycles', description: 'fixed cost of a page walk after an STLB miss (RESULTS.md §5: 4096 pages, 34 vs 6.2 ns dense, less one reference)', check: int(0, 1 << 20) },
+  cost_walk_ref: { default: 17, unit: 'cycles', description: 'each page-table memory reference a walk makes (references the page-walk cache does not save)', check: int(0, 1 << 20) },
+  cost_ipi_send: { default: 1500, unit: 'cycles', description: 'sending one TLB-shootdown IPI and waiting for its ack (~0.6 µs, about two null syscalls)', check: int(0, 1 << 24) },
+  cost_ipi_receive: { default: 1000, unit: 'cycles', description: 'taking a shootdown interrupt and flushing on the receiving CPU', check: int(0, 1 << 24) },
+  cost_zap_pte: { default: 130, unit: 'cycles', description: 'clearing one pte in a zap (RESULTS.md §4: zero-page ptes, 54 ns/page)', check: int(0, 1 << 20) },
+  cost_zap_page: { default: 300, unit: 'cycles', description: 'dropping a mapped page in a zap: rmap, counters, gather (RESULTS.md §4: shared tmpfs DONTNEED 176 ns/page, less the pte clear)', check: int(0, 1 << 20) },
+  cost_free_page: { default: 470, unit: 'cycles', description: 'returning a page to the allocator (RESULTS.md §4: anon DONTNEED 368 ns/page, less the above)', check: int(0, 1 << 20) },
 };
+
+/** The TLB geometry of a machine config (see arch/x86/mm/tlb_hw_geometry.ts). */
+export function tlbGeometry(c: MachineConfig, cpu: number) {
+  return { l1_entries: c.tlb_l1_entries, l1_ways: c.tlb_l1_ways, l2_entries: c.tlb_l2_entries, l2_ways: c.tlb_l2_ways,
+    policy: c.tlb_policy, pcid: c.pcid, pwc_entries: c.pwc_entries, seed: (c.seed * 64 + cpu) % (2 ** 31 - 1) };
+}
 
 /** The defaults of every parameter. */
 export function defaultConfig(): MachineConfig {

@@ -1,7 +1,7 @@
 // mm/shmem.c (tmpfs), fs/ramfs and a disk-like file system, reduced to what mm sees: how their
 // files map (vm_ops) and how anonymous shared memory gets a backing object.
 import type { vm_area_struct, vm_operations_struct, vm_fault } from '../mm/mm_types';
-import { FMODE_READ, FMODE_WRITE } from '../mm/mm_types';
+import { FMODE_READ, FMODE_WRITE, register_vm_ops } from '../mm/mm_types';
 import { filemap_fault, filemap_map_pages, generic_file_mmap } from '../mm/filemap';
 
 /** shmem_vm_ops: tmpfs has ->fault and ->map_pages but no ->page_mkwrite (no write-notify). */
@@ -10,6 +10,8 @@ export const shmem_vm_ops: vm_operations_struct = {
   fault: filemap_fault,
   map_pages: filemap_map_pages as (vma: vm_area_struct, vmf: vm_fault) => void,
 };
+
+register_vm_ops(3, shmem_vm_ops);
 
 /** shmem_mmap. */
 export function shmem_mmap(_f: unknown, vma: vm_area_struct): number {

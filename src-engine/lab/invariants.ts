@@ -132,6 +132,7 @@ export function check_invariants(m: Machine): string[] {
   check_pages(m, mapped, tables, errs);
   check_swap(m, swaprefs, errs);
   errs.push(...m.alloc.check());
+  errs.push(...m.staleTlb);
   return errs;
 }
 export { pte_none, pte_offset };

@@ -15,7 +15,7 @@ export class page {
   get mapping(): address_space | anon_vma | null {
     const v = this.m.mem.mapping(this.pfn);
     if (v === 0) return null;
-    if (v & 1) return this.m.anon_vmas.get((v - 1) / 2) ?? null;
+    if (v & 1) return (v - 1) / 2 <= this.m.avSlab.lastId ? this.m.anonVma((v - 1) / 2) : null;
     return this.m.inodes[v / 2 - 1]?.i_mapping ?? null;
   }
   get index(): number { return this.m.mem.index(this.pfn); }

@@ -203,6 +203,9 @@ export interface StatsDiff {
 /** x, or null when it is NaN or infinite (JSON has neither). */
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
+/** A measurement interval begun by Stats.beginInterval(). */
+export interface StatsInterval { counters: Float64Array; parked: Histogram[][] }
+
 export class Stats {
   private readonly blocks: Float64Array[];
   private readonly hists: Histogram[][];
@@ -305,6 +308,37 @@ export class Stats {
     const total = Histogram.create(this.registry.histograms[i]!.options);
     for (const hs of this.hists) total.merge(hs[i]!);
     return total;
+  }
+
+  /**
+   * Start measuring an interval (call while no CPU is recording): the counters are copied, and
+   * the histograms parked (copied, then zeroed) so the interval's own distribution can be read.
+   */
+  beginInterval(): StatsInterval {
+    const parked = this.hists.map((hs) => hs.map((h) => { const c = h.clone(); h.reset(); return c; }));
+    return { counters: this.readCounters(), parked };
+  }
+
+  /**
+   * End an interval: a snapshot of what happened in it (counter deltas, formulas over it, its
+   * histograms), after which the parked histograms are merged back so lifetime totals hold.
+   */
+  endInterval(iv: StatsInterval): StatsSnapshot {
+    const now = this.readCounters();
+    const stride = this.registry.blockStride;
+    const snap: StatsSnapshot = { nrCpus: this.nrCpus, counters: {}, formulas: {}, histograms: {} };
+    this.registry.counters.forEach(({ name, unit, description }) => {
+      const i = this.registry.counterIndex(name);
+      const perCpu = this.blocks.map((_, c) => now[c * stride + i]! - iv.counters[c * stride + i]!);
+      snap.counters[name] = { value: perCpu.reduce((a, b) => a + b, 0), unit, description, perCpu };
+    });
+    for (const f of this.registry.formulas) {
+      const perCpu = this.blocks.map((_, c) => finite(this.formulaOver(f.name, now, iv.counters, c)));
+      snap.formulas[f.name] = { value: finite(this.formulaOver(f.name, now, iv.counters)), unit: f.unit, description: f.description, perCpu };
+    }
+    this.registry.histograms.forEach((d, i) => { snap.histograms[d.name] = this.histogramSnapshot(d, i, false); });
+    this.hists.forEach((hs, c) => hs.forEach((h, i) => h.merge(iv.parked[c]![i]!)));
+    return snap;
   }
 
   /** Zero every counter and histogram on every CPU (call while no CPU is recording). */

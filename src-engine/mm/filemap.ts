@@ -2,7 +2,7 @@
 // filemap_map_pages (fault-around), filemap_page_mkwrite, and buffered file read/write.
 import type { Machine } from '../machine';
 import type { address_space, vm_area_struct, vm_fault, file } from './mm_types';
-import { linear_page_index } from './mm_types';
+import { linear_page_index, register_vm_ops } from './mm_types';
 import { PG_uptodate, PG_locked, PG_swapbacked, PG_dirty, PG_lru } from './page';
 import { alloc_pages, get_page, put_page, set_page_dirty } from './mm';
 import { GFP_HIGHUSER_MOVABLE, __GFP_ZERO } from './page_alloc';
@@ -121,6 +121,8 @@ export const generic_file_vm_ops = {
   map_pages: filemap_map_pages as (vma: vm_area_struct, vmf: vm_fault) => void,
   page_mkwrite: filemap_page_mkwrite,
 };
+
+register_vm_ops(2, generic_file_vm_ops);
 
 /** generic_file_mmap: regular files map through the page cache. */
 export function generic_file_mmap(_file: file, vma: vm_area_struct): number {

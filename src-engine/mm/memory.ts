@@ -68,7 +68,10 @@ function zap_pte_range(tlb: mmu_gather, vma: vm_area_struct, pmdp: number, addr:
         if (details && page !== null && details.check_mapping && details.check_mapping.mapping_word !== m.mem.mapping(page)) continue;
         m.phys.write_entry(ptep, NONE_PTE);
         tlb_remove_tlb_entry(tlb, addr);
+        m.charge(m.config.cost_zap_pte);
+        m.zapped++;
         if (page === null) continue;
+        m.charge(m.config.cost_zap_page);
         if (!PageAnon(m, page)) {
           if (pte_dirty(ptent)) {
             if (details && details.ignore_dirty) {

@@ -41,7 +41,7 @@ const pte_same = (a: pte_t, b: pte_t): boolean => a.lo === b.lo && a.hi === b.hi
  */
 export function handle_mm_fault(mm: mm_struct, vma: vm_area_struct, address: number, flags: number): number {
   const m = mm.m;
-  m.stats.pgfault++;
+  m.pgfault++;
   note(m, 'error');
   const pudp = pud_alloc(mm, address);
   if (pudp < 0) return VM_FAULT_OOM;

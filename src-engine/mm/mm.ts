@@ -70,6 +70,7 @@ function __free_pages_ok(m: Machine, head: number, order: number): void {
     if (i > 0) m.mem.set_refcount(p, 0);
   }
   m.alloc.free(head, order);
+  m.charge(m.config.cost_free_page << order);
 }
 
 /**

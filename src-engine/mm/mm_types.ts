@@ -8,8 +8,26 @@ import { RwSemaphore, SpinLock } from '../kernel/locking';
 export const MMF = { MMAP_SEM: 0, PTL: 1, RSS: 2, NR_PTES: 6, NR_PMDS: 7, MAP_COUNT: 8, HIWATER_RSS: 9,
   HIWATER_VM: 10, TOTAL_VM: 11, LOCKED_VM: 12, PGD: 13, VMA_SEQ: 14, USERS: 15, ID: 16, VMA_HEAD: 17 } as const;
 export const MM_STRIDE = 20;
-export const VMF = { START: 0, END: 1, PGOFF: 2, FLAGS: 3, PROT_LO: 4, PROT_HI: 5, MM: 6, FILE: 7, ANON: 8, NEXT: 9, PREV: 10 } as const;
-export const VMA_STRIDE = 12;
+export const VMF = { START: 0, END: 1, PGOFF: 2, FLAGS: 3, PROT_LO: 4, PROT_HI: 5, MM: 6, FILE: 7, ANON: 8, NEXT: 9, PREV: 10,
+  INODE: 11, OPS: 12, AVC: 13 } as const;
+export const VMA_STRIDE = 16;
+
+/** The vm_operations a vma can have, as a number another thread can read from the vma slab. */
+export const VM_OPS_NONE = 0;
+export const VM_OPS_SCRIPT = 1;
+/** Kernel-provided vm_operations by kind number (filled in by the modules that define them). */
+export const KNOWN_VM_OPS = new Map<vm_operations_struct, number>();
+export const VM_OPS_BY_KIND = new Map<number, vm_operations_struct>();
+
+/** Register a kernel vm_operations table under a kind number (>= 2) so workers can find it. */
+export function register_vm_ops(kind: number, ops: vm_operations_struct): void {
+  KNOWN_VM_OPS.set(ops, kind);
+  VM_OPS_BY_KIND.set(kind, ops);
+}
+
+/** Shared per-inode fields (a worker's filemap_fault needs them): [i_size, fs kind, mtime]. */
+export const INODE_STRIDE = 4;
+export const FS_KINDS = ['ramfs', 'tmpfs', 'diskfs', 'chardev'] as const;
 
 /** Callbacks of a vma (struct vm_operations_struct). vmf carries pgoff, address, flags, page. */
 export interface vm_operations_struct {
@@ -33,11 +51,23 @@ export interface vm_fault {
   cow_page?: unknown;
 }
 
-/** struct anon_vma: the identity anonymous pages point at, with the vmas that may map them. */
+/**
+ * struct anon_vma: the identity anonymous pages point at, with the vmas that may map them.
+ * A view over the machine's shared anon_vma slab (mm/anon_vma_slab.ts).
+ */
 export class anon_vma {
-  readonly vmas = new Set<vm_area_struct>();
-  degree = 0;
-  constructor(readonly id: number, readonly root: anon_vma | null, readonly parent: anon_vma | null) {}
+  constructor(readonly m: Machine, readonly id: number) {}
+  /** The root of this anon_vma's tree, or null when it is its own root. */
+  get root(): anon_vma | null { const r = this.m.avSlab.root(this.id); return r === this.id ? null : this.m.anonVma(r); }
+  get parent(): anon_vma | null { const p = this.m.avSlab.parent(this.id); return p ? this.m.anonVma(p) : null; }
+  get degree(): number { return this.m.avSlab.degree(this.id); }
+  /** The vmas chained to this anon_vma (that may map its pages). */
+  get vmas(): Set<vm_area_struct> {
+    const out = new Set<vm_area_struct>();
+    for (const slot of this.m.avSlab.avVmas(this.id)) { const v = this.m.vmaBySlot.get(slot); if (v) out.add(v); }
+    return out;
+  }
+  toString(): string { return `anon_vma#${this.id}`; }
 }
 
 /** The file system kinds a regular file can live on. */
@@ -45,12 +75,17 @@ export type FsType = 'ramfs' | 'tmpfs' | 'diskfs';
 
 /** struct inode, reduced to what mm needs. */
 export class inode {
-  i_size = 0;
-  mtime = 0;
   readonly i_mapping: address_space;
-  constructor(readonly m: Machine, readonly name: string, readonly fs: FsType | 'chardev', id: number) {
+  constructor(readonly m: Machine, readonly name: string, readonly fs: FsType | 'chardev', readonly id: number) {
     this.i_mapping = new address_space(m, id, this);
+    m.inodeSlab[id * INODE_STRIDE + 1] = FS_KINDS.indexOf(fs);
   }
+  /** i_size, in shared memory. */
+  get i_size(): number { return this.m.inodeSlab[this.id * INODE_STRIDE]!; }
+  set i_size(v: number) { this.m.inodeSlab[this.id * INODE_STRIDE] = v; }
+  /** The last modification time (simulated cycles), in shared memory. */
+  get mtime(): number { return this.m.inodeSlab[this.id * INODE_STRIDE + 2]!; }
+  set mtime(v: number) { this.m.inodeSlab[this.id * INODE_STRIDE + 2] = v; }
 }
 
 /** struct address_space: a file's page cache and the vmas mapping it (i_mmap). */
@@ -95,6 +130,8 @@ export class mm_struct {
   readonly mmap: vm_area_struct[] = [];
   readonly notifiers: MmuNotifierOps[] = [];
   readonly cpumask = new Set<number>();
+  /** Bumped by every TLB flush of this mm (PCID CPUs compare it on switch_mm). */
+  tlb_gen = 0;
   dead = false;
   constructor(readonly m: Machine, readonly id: number, private readonly base: number) {
     this.mmap_sem = new RwSemaphore(m.mmSlab, base + MMF.MMAP_SEM, `mm${id}.mmap_sem`);
@@ -151,10 +188,7 @@ export interface MmuNotifierOps {
 /** struct vm_area_struct: numeric fields live in the machine's shared vma slab. */
 export class vm_area_struct {
   private _file: file | null = null;
-  private _anon: anon_vma | null = null;
   private _ops: vm_operations_struct | null = null;
-  /** anon_vmas this vma is chained to (anon_vma_chain). */
-  readonly anon_vma_chain: anon_vma[] = [];
   vm_private_data: unknown = null;
   freed = false;
   constructor(readonly m: Machine, readonly slot: number, readonly vm_mm: mm_struct) {
@@ -182,7 +216,12 @@ export class vm_area_struct {
     this.set(VMF.PROT_HI, p.hi);
   }
   get vm_file(): file | null { return this._file; }
-  get anon_vma(): anon_vma | null { return this._anon; }
+  get anon_vma(): anon_vma | null { const id = this.get(VMF.ANON); return id > 0 ? this.m.anonVma(id) : null; }
+  /** The anon_vmas this vma is chained to (its anon_vma_chain), from shared memory. */
+  get anon_vma_chain(): anon_vma[] { return this.m.avSlab.vmaChain(this.avcHead).map((id) => this.m.anonVma(id)); }
+  /** The first anon_vma_chain link of this vma in the shared slab (+1; 0 = none). */
+  get avcHead(): number { return this.get(VMF.AVC); }
+  set avcHead(h: number) { this.set(VMF.AVC, h); }
   get vm_ops(): vm_operations_struct | null { return this._ops; }
   set vm_ops(ops: vm_operations_struct | null) {
     if (ops !== null && (typeof ops !== 'object')) throw new TypeError('vm_ops must be an object of callbacks or null');
@@ -192,12 +231,17 @@ export class vm_area_struct {
       }
     }
     this._ops = ops;
+    this.set(VMF.OPS, ops === null ? VM_OPS_NONE : KNOWN_VM_OPS.get(ops) ?? VM_OPS_SCRIPT);
   }
 
   /** Internal setters used by mmap/munmap code (not part of the script's writable surface). */
   _setRange(start: number, end: number): void { this.set(VMF.START, start); this.set(VMF.END, end); }
-  _setFile(f: file | null): void { this._file = f; this.set(VMF.FILE, f ? f.id : -1); }
-  _setAnon(a: anon_vma | null): void { this._anon = a; this.set(VMF.ANON, a ? a.id : -1); }
+  _setFile(f: file | null): void {
+    this._file = f;
+    this.set(VMF.FILE, f ? f.id : -1);
+    this.set(VMF.INODE, f ? f.f_inode.id : -1);
+  }
+  _setAnon(a: anon_vma | null): void { this.set(VMF.ANON, a ? a.id : 0); }
   _setLinks(prev: number, next: number): void { this.set(VMF.PREV, prev); this.set(VMF.NEXT, next); }
   /** The slab slots of the neighbours as published in shared memory (-1 for none). */
   get slab_links(): { prev: number; next: number } { return { prev: this.get(VMF.PREV), next: this.get(VMF.NEXT) }; }

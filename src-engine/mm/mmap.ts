@@ -11,7 +11,7 @@ import { VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, VM_MAYREAD, VM_MAYWRITE, VM_MAYE
 import { mmu_gather, tlb_gather_mmu, tlb_finish_mmu } from '../asm-generic/tlb';
 import { unmap_vmas, free_pgtables, FULL_MM_END } from './memory';
 import { update_hiwater_rss, update_hiwater_vm } from './mm';
-import { anon_vma_clone, anon_vma_prepare } from './rmap';
+import { anon_vma_clone, anon_vma_prepare, unlink_anon_vmas } from './rmap';
 import { leave_mm_everywhere } from '../arch/x86/mm/tlb';
 import { shmem_zero_setup } from '../fs/shmem';
 import { munlock_vma_pages_range } from './mlock';
@@ -254,8 +254,7 @@ function remove_merged(mm: mm_struct, gone: vm_area_struct, into: vm_area_struct
   import_anon(into, gone);
   vma_unlink_list(mm, gone);
   unlink_file_vma(gone);
-  for (const av of gone.anon_vma_chain) av.vmas.delete(gone);
-  gone.anon_vma_chain.length = 0;
+  unlink_anon_vmas(gone);
   gone.m.freeVma(gone);
 }
 

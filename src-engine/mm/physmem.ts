@@ -19,6 +19,8 @@ export interface PhysMemBuffers {
 export class PhysMem {
   readonly ram: Uint8Array;
   readonly ramWords: Int32Array;
+  /** RAM as 8-byte words: page-sized fills and copies run several times faster on them. */
+  readonly ramF64: Float64Array;
   readonly nr_pages: number;
   readonly mmio: MmioRegion[];
 
@@ -26,6 +28,7 @@ export class PhysMem {
   constructor(readonly buffers: PhysMemBuffers) {
     this.ram = new Uint8Array(buffers.ram);
     this.ramWords = new Int32Array(buffers.ram);
+    this.ramF64 = new Float64Array(buffers.ram);
     this.nr_pages = buffers.ram.byteLength / PAGE_SIZE;
     this.mmio = buffers.mmio.map((r) => ({
       name: r.name, base: r.base, size: r.buf.byteLength,
@@ -91,12 +94,12 @@ export class PhysMem {
 
   /** Zero one RAM page. */
   clear_page(pfn: number): void {
-    this.ram.fill(0, pfn * PAGE_SIZE, (pfn + 1) * PAGE_SIZE);
+    this.ramF64.fill(0, pfn * 512, (pfn + 1) * 512);
   }
 
   /** Copy RAM page `src` to RAM page `dst`. */
   copy_page(dst: number, src: number): void {
-    this.ram.copyWithin(dst * PAGE_SIZE, src * PAGE_SIZE, (src + 1) * PAGE_SIZE);
+    this.ramF64.copyWithin(dst * 512, src * 512, (src + 1) * 512);
   }
 
   /** Atomically read the 64-bit entry at physical address `pa` of a page-table frame (RAM). */

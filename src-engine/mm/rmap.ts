@@ -57,20 +57,32 @@ export function page_move_anon_rmap(m: Machine, pfn: number, vma: vm_area_struct
   m.mem.set_mapping(pfn, vma.anon_vma!.id * 2 + PAGE_MAPPING_ANON);
 }
 
-/** Link vma into an anon_vma's chain. */
+/** Link vma into an anon_vma's chain (shared slab). */
 function anon_vma_chain_link(vma: vm_area_struct, av: anon_vma): void {
-  vma.anon_vma_chain.push(av);
-  av.vmas.add(vma);
+  vma.m.avSlab.link(av.id, vma.slot, vma.avcHead, (h) => { vma.avcHead = h; });
 }
 
-/** anon_vma_prepare: give vma an anon_vma if it has none; false on allocation failure. */
+/**
+ * anon_vma_prepare: give vma an anon_vma if it has none (under mm->page_table_lock, re-checked
+ * there, as two CPUs may fault in the same vma at once). False on allocation failure.
+ */
 export function anon_vma_prepare(vma: vm_area_struct): boolean {
   if (vma.anon_vma) return true;
-  const av = vma.m.newAnonVma(null);
-  anon_vma_chain_link(vma, av);
-  av.degree++;
-  vma._setAnon(av);
-  return true;
+  const mm = vma.vm_mm;
+  mm.page_table_lock.lock();
+  try {
+    if (vma.anon_vma) return true;
+    const av = vma.m.newAnonVma(null);
+    anon_vma_chain_link(vma, av);
+    vma.m.avSlab.addDegree(av.id, 1);
+    vma._setAnon(av);
+    return true;
+  } catch (e) {
+    if (e instanceof RangeError) return false;
+    throw e;
+  } finally {
+    mm.page_table_lock.unlock();
+  }
 }
 
 /** anon_vma_clone: dst joins every anon_vma src is chained to (vma split or fork). */
@@ -89,17 +101,15 @@ export function anon_vma_fork(child: vm_area_struct, parent: vm_area_struct): vo
   child._setAnon(av);
 }
 
-/** unlink_anon_vmas: take vma off every chain. */
+/** unlink_anon_vmas: take vma off every chain (empty anon_vmas stay: pages may still point at them). */
 export function unlink_anon_vmas(vma: vm_area_struct): void {
-  // Empty anon_vmas stay registered: pages not yet freed may still point at them.
-  for (const av of vma.anon_vma_chain) av.vmas.delete(vma);
-  vma.anon_vma_chain.length = 0;
+  vma.avcHead = vma.m.avSlab.unlinkVma(vma.avcHead);
 }
 
 /** Every vma that may map anonymous page pfn (rmap_walk_anon over its anon_vma). */
 export function rmap_anon_vmas(m: Machine, pfn: number): vm_area_struct[] {
   const mapping = m.mem.mapping(pfn);
   if (!(mapping & PAGE_MAPPING_ANON)) return [];
-  const av = m.anon_vmas.get((mapping - 1) / 2);
-  return av ? [...av.vmas] : [];
+  const id = (mapping - 1) / 2;
+  return id > 0 && id <= m.avSlab.lastId ? [...m.anonVma(id).vmas] : [];
 }

@@ -189,9 +189,11 @@ export const protection_map: readonly pgprot_t[] = [
   PAGE_READONLY_EXEC, PAGE_READONLY_EXEC, PAGE_SHARED_EXEC, PAGE_SHARED_EXEC,
 ];
 
-/** pgd/pud/pmd/pte index of an address at a level shift. */
+const LEVEL_DIV: readonly number[] = Array.from({ length: 64 }, (_, shift) => 2 ** shift);
+
+/** pgd/pud/pmd/pte index of an address at a level shift (12, 21, 30 or 39). */
 export function table_index(addr: number, shift: number): number {
-  return Math.floor(addr / 2 ** shift) % PTRS_PER_TABLE;
+  return Math.floor(addr / LEVEL_DIV[shift]!) & (PTRS_PER_TABLE - 1);
 }
 
 /** Whether a value's halves came from pfn_pte with an upper-level _PAGE_TABLE entry. */

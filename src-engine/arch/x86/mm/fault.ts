@@ -3,63 +3,110 @@
 // miss-with-fault through __do_page_fault into handle_mm_fault.
 import type { Machine } from '../../../machine';
 import type { mm_struct } from '../../../mm/mm_types';
-import { Cpu, switch_mm } from './tlb';
-import { pgd_offset, pud_offset, pmd_offset, pte_offset, read_entry } from '../../../mm/pgtable';
-import { _PAGE_PRESENT, _PAGE_USER, _PAGE_RW, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, pte_pfn, pte_nx, PAGE_SIZE } from '../pgtable_types';
+import { Cpu, switch_mm, mm_pcid } from './tlb';
+import { read_entry, walk_pte } from '../../../mm/pgtable';
+import { _PAGE_PRESENT, _PAGE_USER, _PAGE_RW, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, pte_pfn, pte_hw_present, table_index, __pte, PAGE_SIZE } from '../pgtable_types';
+import { tlbFlagsFromPte, TLB_RW, TLB_DIRTY, TLB_HIT_L1, pwcPrefix } from './tlb_hw';
+import { S } from '../../../metrics/catalog';
+import { PG_buddy } from '../../../mm/page';
 import { find_vma, expand_stack } from '../../../mm/mmap';
 import { handle_mm_fault } from '../../../mm/memory_fault';
 import { UserSignal } from '../../../kernel/bug';
 import { VM_WRITE, VM_READ, VM_EXEC, VM_GROWSDOWN, VM_FAULT_ERROR, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV,
   FAULT_FLAG_WRITE, FAULT_FLAG_USER } from '../../../include/mm_flags';
-import { ACCESS_CYCLES } from '../../../costs';
 
 export const PF_PROT = 1;
 export const PF_WRITE = 2;
 export const PF_USER = 4;
 
-/** What a walk found: the frame and the permissions the TLB caches, or the fault's error code. */
-interface WalkResult { pfn: number; rw: boolean; user: boolean; nx: boolean; dirty: boolean; fault: number }
+// The walk's result, left here instead of in a new object per walk (the walk is a hot path).
+let walkPfn = 0;
+let walkFlags = 0;
+let walkRefs = 0;
+const PERM = _PAGE_RW | _PAGE_USER;
+
+/** Read the low/high words of the entry at physical address pa (Atomics: the acquire edge). */
+const entryLo = (m: Machine, pa: number): number => Atomics.load(m.phys.ramWords, pa >>> 2);
+const entryHi = (m: Machine, pa: number): number => Atomics.load(m.phys.ramWords, (pa >>> 2) + 1);
 
 /**
- * The hardware walker: reads pgd..pte for addr; on success sets ACCESSED (and DIRTY for a write)
- * in the leaf atomically and returns the translation; otherwise the page-fault error code.
+ * The hardware walker: from the deepest page-walk-cache hit (or CR3) down to the pte, checking
+ * present/user/write at each level and caching upper entries in the PWC. On success sets
+ * ACCESSED (and DIRTY for a write) in the pte atomically, leaves the frame and TLB flags in
+ * walkPfn/walkFlags, and returns 0; otherwise returns the page-fault error code.
  */
-function hw_walk(m: Machine, mm: mm_struct, addr: number, write: boolean): WalkResult {
-  const errcode = (prot: boolean): WalkResult => ({ pfn: -1, rw: false, user: false, nx: false, dirty: false, fault: (prot ? PF_PROT : 0) | (write ? PF_WRITE : 0) | PF_USER });
-  let pa = pgd_offset(mm, addr);
-  for (const step of [pud_offset, pmd_offset, pte_offset]) {
-    const e = read_entry(m, pa);
-    m.cycles += ACCESS_CYCLES.walk_ref.cycles;
-    if (!(e.lo & _PAGE_PRESENT)) return errcode(false);
-    if (!(e.lo & _PAGE_USER) || (write && !(e.lo & _PAGE_RW)) || e.lo & _PAGE_PSE) return errcode(true);
-    pa = step(e, addr);
+function hw_walk(m: Machine, cpu: Cpu, mm: mm_struct, vpn: number, addr: number, write: boolean, pcid: number): number {
+  const tlb = cpu.tlb;
+  const levels = tlb.pwcWalkStart(vpn, pcid);
+  let table = levels === 4 ? mm.pgd : tlb.lastTablePfn;
+  let perm = levels === 4 ? PERM : tlb.lastFlags & PERM;
+  const notPresent = (write ? PF_WRITE : 0) | PF_USER, protection = notPresent | PF_PROT;
+  walkRefs = 0;
+  for (let level = levels; level >= 1; level--) {
+    const pa = table * PAGE_SIZE + table_index(addr, 12 + 9 * (level - 1)) * 8;
+    const lo = entryLo(m, pa);
+    walkRefs++;
+    if (!(lo & _PAGE_PRESENT)) return notPresent;
+    perm &= lo;
+    if (level > 1) {
+      if (lo & _PAGE_PSE) return protection; // no huge pages are ever created
+      table = pte_pfn(__pte(lo, entryHi(m, pa)));
+      tlb.pwcInsert(level, pwcPrefix(level, vpn), pcid, table, perm);
+      continue;
+    }
+    if (!(perm & _PAGE_USER) || (write && !(perm & _PAGE_RW))) return protection;
+    m.phys.or_entry_lo(pa, _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0));
+    const hi = entryHi(m, pa);
+    walkPfn = pte_pfn(__pte(lo, hi));
+    walkFlags = tlbFlagsFromPte((lo & ~PERM) | perm | (write ? _PAGE_DIRTY : 0), hi);
+    return 0;
   }
-  const pte = read_entry(m, pa);
-  m.cycles += ACCESS_CYCLES.walk_ref.cycles;
-  if (!(pte.lo & _PAGE_PRESENT)) return errcode(false);
-  if (!(pte.lo & _PAGE_USER) || (write && !(pte.lo & _PAGE_RW))) return errcode(true);
-  m.phys.or_entry_lo(pa, _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0));
-  return { pfn: pte_pfn(pte), rw: (pte.lo & _PAGE_RW) !== 0, user: true, nx: pte_nx(pte), dirty: write || (pte.lo & _PAGE_DIRTY) !== 0, fault: 0 };
+  return notPresent;
 }
 
 /**
- * translate: the physical frame for a user access at addr on cpu, or the page-fault error code
- * (as a negative number - 1). A write through a TLB entry whose D bit is clear re-walks, as x86 does.
+ * translate: the frame for a user access at addr on cpu, or -(page-fault error code) - 1.
+ * Counts the access and charges its cycles to the CPU. A write through a TLB entry that is
+ * read-only faults (and drops the entry); one whose dirty bit is clear re-walks, as x86 does.
  */
 function translate(m: Machine, cpu: Cpu, mm: mm_struct, addr: number, write: boolean): number {
+  const c = m.config, tlb = cpu.tlb, blk = cpu.stats;
   const vpn = Math.floor(addr / PAGE_SIZE);
-  const t = cpu.tlb.get(vpn);
-  if (t && (!write || (t.rw && t.dirty))) {
-    m.cycles += ACCESS_CYCLES.tlb_hit.cycles;
-    m.stats.tlb_hits++;
-    return t.pfn;
+  const pcid = mm_pcid(m, mm);
+  blk[S.accesses]! += 1;
+  const pfn = tlb.lookup(vpn, pcid);
+  if (pfn >= 0) {
+    const f = tlb.lastFlags;
+    if (tlb.lastLevel === TLB_HIT_L1) { blk[S.l1_tlb_hits]! += 1; cpu.clock += c.cost_access; }
+    else { blk[S.l1_tlb_misses]! += 1; blk[S.l2_tlb_hits]! += 1; cpu.clock += c.cost_access + c.cost_stlb_hit; }
+    if (write && !(f & TLB_RW)) { tlb.invalidatePage(vpn, pcid); return -(PF_PROT | PF_WRITE | PF_USER) - 1; }
+    if (!write || f & TLB_DIRTY) {
+      if (c.tlb_check) check_tlb_hit(m, cpu, mm, addr, pfn);
+      return pfn;
+    }
+  } else {
+    blk[S.l1_tlb_misses]! += 1;
+    blk[S.l2_tlb_misses]! += 1;
   }
-  if (t && write && !t.rw) { cpu.tlb.delete(vpn); return -(PF_PROT | PF_WRITE | PF_USER) - 1; }
-  m.stats.tlb_misses++;
-  const w = hw_walk(m, mm, addr, write);
-  if (w.fault) { cpu.tlb.delete(vpn); return -w.fault - 1; }
-  cpu.tlb.set(vpn, { pfn: w.pfn, rw: w.rw, user: w.user, nx: w.nx, dirty: w.dirty });
-  return w.pfn;
+  blk[S.walks]! += 1;
+  const err = hw_walk(m, cpu, mm, vpn, addr, write, pcid);
+  blk[S.walk_refs]! += walkRefs;
+  cpu.clock += c.cost_access + c.cost_stlb_hit + c.cost_walk + walkRefs * c.cost_walk_ref;
+  if (err) { tlb.invalidatePage(vpn, pcid); return -err - 1; }
+  tlb.insert(vpn, pcid, walkPfn, walkFlags);
+  return walkPfn;
+}
+
+/**
+ * The stale-TLB checker (tlb_check): a TLB hit must agree with the page tables. A cached frame
+ * that the pte no longer maps means a flush was missed; it is recorded for check_invariants.
+ */
+function check_tlb_hit(m: Machine, cpu: Cpu, mm: mm_struct, addr: number, pfn: number): void {
+  const ptep = walk_pte(mm, addr);
+  const pte = ptep < 0 ? null : read_entry(m, ptep);
+  if (pte && pte_hw_present(pte) && pte_pfn(pte) === pfn) return;
+  const state = !m.phys.pfn_valid(pfn) ? 'device memory' : m.mem.test(pfn, PG_buddy) ? 'a free frame' : 'a frame mapped elsewhere now';
+  m.staleTlb.push(`cpu ${cpu.id}: stale TLB entry for ${mm} 0x${addr.toString(16)} -> pfn ${pfn} (${state})`);
 }
 
 /** access_error: a fault the vma's permissions forbid (SIGSEGV). */

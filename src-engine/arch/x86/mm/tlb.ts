@@ -1,9 +1,12 @@
-// Per-CPU TLBs and x86's TLB flush policy (arch/x86/mm/tlb.c, 4.7): a local flush of the
+// Per-CPU state and x86's TLB flush policy (arch/x86/mm/tlb.c, 4.7): a local flush of the
 // current mm, single-page invalidations up to tlb_single_page_flush_ceiling pages and a full
-// flush beyond, and shootdown IPIs to the other CPUs in the mm's cpumask.
+// flush beyond, and shootdown IPIs to the other CPUs in the mm's cpumask (lazy CPUs skip them).
 import type { Machine } from '../../../machine';
 import type { mm_struct } from '../../../mm/mm_types';
 import { PAGE_SIZE } from '../pgtable_types';
+import { TlbHierarchy } from './tlb_hw';
+import { tlbGeometry } from '../../../params';
+import { S } from '../../../metrics/catalog';
 
 export const TLB_FLUSH_ALL = -1;
 export const tlb_single_page_flush_ceiling = 33;
@@ -11,72 +14,103 @@ export const tlb_single_page_flush_ceiling = 33;
 export type TlbFlushReason = 'TLB_FLUSH_ON_TASK_SWITCH' | 'TLB_REMOTE_SHOOTDOWN' | 'TLB_LOCAL_SHOOTDOWN'
   | 'TLB_LOCAL_MM_SHOOTDOWN' | 'TLB_REMOTE_SEND_IPI';
 
-/** A cached translation: what the walk found when it filled the entry. */
-export interface TlbEntry { pfn: number; rw: boolean; user: boolean; nx: boolean; dirty: boolean }
-
-/** One CPU: the mm it has loaded and its TLB (keyed by virtual page number). */
+/** One CPU: the mm it has loaded, its translation caches and its simulated clock. */
 export class Cpu {
   active_mm: mm_struct | null = null;
-  readonly tlb = new Map<number, TlbEntry>();
-  constructor(readonly id: number) {}
+  readonly tlb: TlbHierarchy;
+  /** Simulated cycles this CPU has spent (the deterministic scheduler runs the lowest first). */
+  clock = 0;
+  /** With PCIDs: the flush generation of each mm when this CPU last ran it. */
+  readonly seenGen = new Map<number, number>();
+  constructor(readonly m: Machine, readonly id: number) {
+    this.tlb = new TlbHierarchy(tlbGeometry(m.config, id));
+  }
+  /** This CPU's counter block in the machine's shared statistics. */
+  get stats(): Float64Array { return this.m.stats.counters(this.id); }
 }
+
+/** The PCID an mm's entries are tagged with (0 when PCIDs are off). */
+export const mm_pcid = (m: Machine, mm: mm_struct): number => (m.config.pcid ? (mm.id % 4095) + 1 : 0);
 
 /** Emit a tlb_flush tracepoint. */
 function trace_tlb_flush(m: Machine, cpu: number, mm: mm_struct, start: number, end: number, pages: number, reason: TlbFlushReason): void {
   if (m.trace.on('tlb_flush')) m.trace.emit({ name: 'tlb_flush', cpu, mm, start, end, pages, reason });
 }
 
-/** Invalidate [start, end) of one CPU's TLB, or all of it when pages is TLB_FLUSH_ALL. */
-function flush_cpu(cpu: Cpu, start: number, end: number, all: boolean): void {
-  if (all) { cpu.tlb.clear(); return; }
-  for (let a = start; a < end; a += PAGE_SIZE) cpu.tlb.delete(Math.floor(a / PAGE_SIZE)); // invlpg: any address in the page
+/** Invalidate [start, end) of mm in one CPU's TLB (invlpg per page), or all of mm's entries. */
+function flush_cpu(m: Machine, cpu: Cpu, mm: mm_struct, start: number, end: number, all: boolean): void {
+  const pcid = mm_pcid(m, mm);
+  const blk = cpu.stats;
+  if (all) { cpu.tlb.flushPcid(pcid); blk[S.tlb_flushes_full]! += 1; return; }
+  blk[S.tlb_flushes_ranged]! += 1;
+  for (let a = start; a < end; a += PAGE_SIZE) cpu.tlb.invalidatePage(Math.floor(a / PAGE_SIZE), pcid); // any address in the page
+  blk[S.tlb_flush_pages]! += Math.ceil((end - start) / PAGE_SIZE);
 }
 
-/** switch_mm: load `mm` on `cpu`, leaving the previous mm's cpumask and flushing the TLB. */
+/** switch_mm: load mm on cpu, leaving the previous mm's cpumask; flushes unless PCIDs keep it. */
 export function switch_mm(m: Machine, cpu: Cpu, mm: mm_struct): void {
   if (cpu.active_mm === mm) return;
-  if (cpu.active_mm) cpu.active_mm.cpumask.delete(cpu.id);
+  if (cpu.active_mm) {
+    cpu.active_mm.cpumask.delete(cpu.id);
+    if (m.config.pcid) cpu.seenGen.set(cpu.active_mm.id, cpu.active_mm.tlb_gen);
+  }
   cpu.active_mm = mm;
   mm.cpumask.add(cpu.id);
-  cpu.tlb.clear();
-  trace_tlb_flush(m, cpu.id, mm, 0, 0, TLB_FLUSH_ALL, 'TLB_FLUSH_ON_TASK_SWITCH');
+  if (!m.config.pcid) {
+    cpu.tlb.flushAll(false);
+    trace_tlb_flush(m, cpu.id, mm, 0, 0, TLB_FLUSH_ALL, 'TLB_FLUSH_ON_TASK_SWITCH');
+  } else if (cpu.seenGen.get(mm.id) !== mm.tlb_gen) {
+    cpu.tlb.flushPcid(mm_pcid(m, mm)); // mm was flushed while this CPU held stale tagged entries
+    trace_tlb_flush(m, cpu.id, mm, 0, 0, TLB_FLUSH_ALL, 'TLB_FLUSH_ON_TASK_SWITCH');
+  }
 }
 
 /** An mm going away: every CPU that still has it loaded drops it (leave_mm). */
 export function leave_mm_everywhere(m: Machine, mm: mm_struct): void {
   for (const cpu of m.cpus) {
-    if (cpu.active_mm === mm) { cpu.active_mm = null; cpu.tlb.clear(); }
+    if (cpu.active_mm === mm) { cpu.active_mm = null; cpu.tlb.flushPcid(mm_pcid(m, mm)); }
+    cpu.seenGen.delete(mm.id);
   }
   mm.cpumask.clear();
 }
 
 /**
  * flush_tlb_mm_range(mm, start, end): flush [start, end) of mm on every CPU that may cache it.
- * end === TLB_FLUSH_ALL asks for a full flush.
+ * end === TLB_FLUSH_ALL asks for a full flush. The sender is the machine's current CPU.
  */
 export function flush_tlb_mm_range(m: Machine, mm: mm_struct, start: number, end: number): void {
   const me = m.cpus[m.current_cpu]!;
+  mm.tlb_gen++;
   let all = end === TLB_FLUSH_ALL;
   if (me.active_mm === mm) {
     if (!all && (end - start) / PAGE_SIZE > tlb_single_page_flush_ceiling) all = true;
-    flush_cpu(me, start, end, all);
+    flush_cpu(m, me, mm, start, end, all);
     trace_tlb_flush(m, me.id, mm, start, end, all ? TLB_FLUSH_ALL : (end - start) / PAGE_SIZE, 'TLB_LOCAL_MM_SHOOTDOWN');
   }
   if (all) { start = 0; end = TLB_FLUSH_ALL; }
-  flush_tlb_others(m, mm, start, end);
+  flush_tlb_others(m, me, mm, start, end);
 }
 
-/** flush_tlb_others: IPI every other CPU in mm's cpumask; each invalidates what it holds. */
-function flush_tlb_others(m: Machine, mm: mm_struct, start: number, end: number): void {
-  const targets = [...mm.cpumask].filter((c) => c !== m.current_cpu).sort((a, b) => a - b);
+/**
+ * flush_tlb_others: IPI every other CPU in mm's cpumask and wait for the acks. Every other CPU
+ * is at a quantum boundary while this one runs (deterministic mode), so each handles the IPI at
+ * once; the sender pays ipi_send per target, each receiver ipi_receive.
+ */
+function flush_tlb_others(m: Machine, me: Cpu, mm: mm_struct, start: number, end: number): void {
+  const targets = [...mm.cpumask].filter((c) => c !== me.id).sort((a, b) => a - b);
   if (targets.length === 0) return;
   const all = end === TLB_FLUSH_ALL;
-  trace_tlb_flush(m, m.current_cpu, mm, start, end, all ? TLB_FLUSH_ALL : (end - start) / PAGE_SIZE, 'TLB_REMOTE_SEND_IPI');
+  const pages = all ? TLB_FLUSH_ALL : (end - start) / PAGE_SIZE;
+  trace_tlb_flush(m, me.id, mm, start, end, pages, 'TLB_REMOTE_SEND_IPI');
+  me.stats[S.shootdowns_sent]! += targets.length;
+  me.clock += m.config.cost_ipi_send * targets.length;
   for (const id of targets) {
     const cpu = m.cpus[id]!;
     if (cpu.active_mm !== mm) continue; // lazy: it already left this mm
-    flush_cpu(cpu, start, end, all);
-    trace_tlb_flush(m, id, mm, start, end, all ? TLB_FLUSH_ALL : (end - start) / PAGE_SIZE, 'TLB_REMOTE_SHOOTDOWN');
+    flush_cpu(m, cpu, mm, start, end, all);
+    cpu.stats[S.shootdowns_received]! += 1;
+    cpu.clock += m.config.cost_ipi_receive;
+    trace_tlb_flush(m, id, mm, start, end, pages, 'TLB_REMOTE_SHOOTDOWN');
   }
 }
 

@@ -1,0 +1,187 @@
+// The deterministic SMP scheduler: every CPU runs on this thread, a quantum of accesses at a
+// time; the CPU whose simulated clock is lowest goes next (ties broken by the machine's seeded
+// RNG), so the same machine, jobs and seed give the same interleaving, faults and counters.
+// Kernel calls from the script run between quanta, from `every` callbacks at fixed simulated
+// times, as CPU 0's process context.
+import type { Machine } from '../machine';
+import type { mm_struct } from '../mm/mm_types';
+import { user_access } from '../arch/x86/mm/fault';
+import { UserSignal } from '../kernel/bug';
+import { createAccessStream, type Workload } from '../workload/patterns';
+import { customStream, resolveCustomWorkload, type CustomPattern } from '../workload/custom';
+import type { AccessStream } from '../workload/stream';
+import { Rng } from '../workload/rng';
+import type { StatsSnapshot } from '../metrics/stats';
+import { TimeSeries } from '../metrics/series';
+
+/** One CPU's work: a thread of mm running a workload (or a custom pattern function). */
+export interface CpuJob {
+  cpu: number;
+  mm: mm_struct;
+  workload?: Workload;
+  pattern?: CustomPattern;
+  accesses?: number;
+  write_fraction?: number;
+  seed?: number;
+}
+
+export interface RunOptions {
+  /** Accesses per scheduling quantum (default: the machine's `quantum`). */
+  quantum?: number;
+  /** Run `run(t)` every `cycles` simulated cycles while the CPUs run (kernel calls allowed). */
+  every?: { cycles: number; run: (t: number) => void };
+  /** Sample the per-CPU TLB hit rate every this many cycles (default 100 000). */
+  sample_cycles?: number;
+  /** Called with each sample as the run goes (for live charts). */
+  on_sample?: (s: RunSample) => void;
+}
+
+/** One point of the live metrics stream. */
+export interface RunSample { t: number; tlb_hit_rate: (number | null)[]; faults: number; accesses: number }
+
+export interface CpuOutcome { cpu: number; accesses: number; faults: number; cycles: number; signal: { name: string; address: number; message: string } | null }
+
+export interface RunResult {
+  /** Simulated cycles from the start of the run to the last CPU's finish. */
+  cycles: number;
+  cpus: CpuOutcome[];
+  /** Counters, formulas and histograms accumulated during the run only. */
+  stats: StatsSnapshot;
+  /** TLB hit rate over time per CPU (t in cycles from the start of the run), decimated. */
+  tlb_hit_rate: { cpu: number; t: number[]; v: number[] }[];
+}
+
+interface Running { job: CpuJob; stream: AccessStream; out: CpuOutcome; clock0: number }
+
+/** Build the access stream of a job (TypeError for a bad spec). */
+function jobStream(job: CpuJob): AccessStream {
+  if (job.pattern) {
+    const spec = resolveCustomWorkload({ kind: 'custom', source: '(script function)', write_fraction: job.write_fraction ?? 0, accesses: job.accesses, seed: job.seed ?? 1 });
+    return customStream(job.pattern, spec, job.cpu);
+  }
+  if (!job.workload) throw new TypeError(`run_workloads: cpu ${job.cpu} needs a workload (or a pattern function)`);
+  return createAccessStream(job.workload, job.cpu);
+}
+
+/** Check the jobs: known CPUs, each at most once, live mms of this machine. */
+function checkJobs(m: Machine, jobs: CpuJob[]): void {
+  if (!Array.isArray(jobs) || jobs.length === 0) throw new TypeError('run_workloads: give at least one job { cpu, mm, workload }');
+  const seen = new Set<number>();
+  for (const j of jobs) {
+    if (!Number.isInteger(j?.cpu) || j.cpu < 0 || j.cpu >= m.cpus.length) throw new TypeError(`run_workloads: cpu ${String(j?.cpu)} does not exist (the machine has ${m.cpus.length})`);
+    if (seen.has(j.cpu)) throw new TypeError(`run_workloads: cpu ${j.cpu} has two jobs; give each CPU one`);
+    seen.add(j.cpu);
+    if (!j.mm || j.mm.m !== m || j.mm.dead) throw new TypeError(`run_workloads: cpu ${j.cpu}'s mm is not a live mm_struct of this machine`);
+  }
+}
+
+/** The TLB hit rate of each CPU over an interval (null where it made no accesses). */
+function hitRates(m: Machine, now: Float64Array, before: Float64Array): (number | null)[] {
+  return m.cpus.map((_, c) => {
+    const v = m.stats.formulaOver('tlb_hit_rate', now, before, c);
+    return Number.isFinite(v) ? v : null;
+  });
+}
+
+/**
+ * run_workloads: run every job to its end (or until its process is killed) under the
+ * deterministic scheduler. Returns per-CPU outcomes, the run's statistics and hit-rate series.
+ */
+export function run_workloads(m: Machine, jobs: CpuJob[], opts: RunOptions = {}): RunResult {
+  checkJobs(m, jobs);
+  const quantum = opts.quantum ?? m.config.quantum;
+  if (!Number.isInteger(quantum) || quantum < 1) throw new TypeError('run_workloads: quantum must be a positive integer');
+  const every = opts.every;
+  if (every && (!(every.cycles > 0) || typeof every.run !== 'function')) throw new TypeError('run_workloads: every needs { cycles > 0, run(t) }');
+  const sampleEvery = opts.sample_cycles ?? 100_000;
+  const rng = Rng.fromSeed(m.config.seed, ++m.runs);
+  const start = Math.max(...jobs.map((j) => m.cpus[j.cpu]!.clock));
+  const running: Running[] = jobs.map((job) => {
+    m.cpus[job.cpu]!.clock = start;
+    return { job, stream: jobStream(job), out: { cpu: job.cpu, accesses: 0, faults: 0, cycles: 0, signal: null }, clock0: start };
+  });
+  const outcomes = running.map((r) => r.out);
+  const interval = m.stats.beginInterval();
+  const startCounters = interval.counters;
+  const series = m.cpus.map(() => new TimeSeries(4096));
+  let before = startCounters;
+  let nextSample = start + sampleEvery;
+  let nextEvery = every ? start + every.cycles : Infinity;
+  const addrs = new Float64Array(quantum), writes = new Uint8Array(quantum);
+  const faults = { n: 0 };
+  try {
+    schedule();
+  } catch (e) {
+    m.stats.endInterval(interval); // restore the lifetime histograms; the run's own are dropped
+    throw e;
+  }
+  /** The scheduling loop: quanta until every job has finished. */
+  function schedule(): void {
+  while (running.length) {
+    const i = pickNext(m, running, rng);
+    const r = running[i]!;
+    const cpu = m.cpus[r.job.cpu]!;
+    while (cpu.clock >= nextEvery) { runEvery(m, every!, nextEvery); nextEvery += every!.cycles; }
+    while (cpu.clock >= nextSample) {
+      const now = m.stats.readCounters();
+      const rates = hitRates(m, now, before);
+      rates.forEach((v, c) => { if (v !== null) series[c]!.push(nextSample - start, v); });
+      opts.on_sample?.({ t: nextSample - start, tlb_hit_rate: rates, faults: outcomes.reduce((n, o) => n + o.faults, 0), accesses: outcomes.reduce((n, o) => n + o.accesses, 0) });
+      before = now;
+      nextSample += sampleEvery;
+    }
+    const n = r.stream.fill(addrs, writes);
+    if (n === 0) { finish(m, running, i); continue; }
+    faults.n = 0;
+    const killed = runQuantum(m, r, addrs, writes, n, faults);
+    r.out.faults += faults.n;
+    if (killed) finish(m, running, i);
+  }
+  }
+  const end = Math.max(...outcomes.map((o) => m.cpus[o.cpu]!.clock));
+  for (const o of outcomes) o.cycles = m.cpus[o.cpu]!.clock - start;
+  return { cycles: end - start, cpus: outcomes, stats: m.stats.endInterval(interval), tlb_hit_rate: series.map((s, cpu) => ({ cpu, ...s.points(512) })).filter((s) => s.t.length) };
+}
+
+/** The running job to schedule next: lowest clock, ties broken by the seeded RNG. */
+function pickNext(m: Machine, running: Running[], rng: Rng): number {
+  let best = 0, ties = 1;
+  for (let i = 1; i < running.length; i++) {
+    const c = m.cpus[running[i]!.job.cpu]!.clock, b = m.cpus[running[best]!.job.cpu]!.clock;
+    if (c < b) { best = i; ties = 1; }
+    else if (c === b && rng.nextBelow(++ties) === 0) best = i;
+  }
+  return best;
+}
+
+/** Run one quantum of n accesses on a job's CPU; true if the process was killed by a signal. */
+function runQuantum(m: Machine, r: Running, addrs: Float64Array, writes: Uint8Array, n: number, faults: { n: number }): boolean {
+  const { cpu, mm } = r.job;
+  const saved = m.current_cpu;
+  m.current_cpu = cpu;
+  try {
+    for (let k = 0; k < n; k++) {
+      user_access(m, cpu, mm, addrs[k]!, writes[k] === 1, faults);
+      r.out.accesses++;
+    }
+    return false;
+  } catch (e) {
+    if (!(e instanceof UserSignal)) throw e;
+    r.out.signal = { name: e.name, address: e.address, message: e.message };
+    return true;
+  } finally {
+    m.current_cpu = saved;
+  }
+}
+
+/** Run the script's periodic callback as CPU 0's process context. */
+function runEvery(m: Machine, every: NonNullable<RunOptions['every']>, t: number): void {
+  const saved = m.current_cpu;
+  m.current_cpu = 0;
+  try { every.run(t); } finally { m.current_cpu = saved; }
+}
+
+/** A job is done: drop it from the running set. */
+function finish(_m: Machine, running: Running[], i: number): void {
+  running.splice(i, 1);
+}
