@@ -1,0 +1,75 @@
+// Section 4: the TLB-shootdown round trip between two CPUs. A 2-CPU machine whose mm is loaded
+// on both (each touched the range) zaps one page at a time with MADV_DONTNEED from CPU 0, so
+// each call sends exactly one IPI to CPU 1. The same calls with only CPU 0 holding the mm give
+// the zap's own cost; the difference is the round trip. Deterministic mode: the IPI is handled
+// on this thread, so this is the host cost of the IPI path, not a cross-thread handoff.
+import { createLab, type Lab } from '../../src-engine/lab';
+import type { mm_struct } from '../../src-engine/mm/mm_types';
+import { summarize, timeNs, type BenchSizes, type Summary } from './measure';
+import { PAGE, counters, mapAnon, ok, simCycles } from './labkit';
+
+export interface ShootdownResult {
+  ops: number;
+  /** IPIs sent per call with the mm loaded on both CPUs (should be 1). */
+  ipis_per_op: number;
+  /** Host µs per single-page MADV_DONTNEED with, and without, a remote CPU to shoot down. */
+  host_us_with_ipi: Summary;
+  host_us_local: Summary;
+  /** Paired differences (with IPI - without): host µs per shootdown round trip. */
+  host_us_round_trip: Summary;
+  sim_cycles_with_ipi: number;
+  sim_cycles_local: number;
+  sim_cycles_round_trip: number;
+}
+
+interface OpTimes { us: number; cycles: number; ipis: number }
+
+/** Populates `ops` pages on the given CPUs, then zaps them one page per call from CPU 0. */
+function zapPages(lab: Lab, mm: mm_struct, ops: number, cpus: readonly number[]): OpTimes {
+  const addr = mapAnon(lab, mm, ops);
+  for (const cpu of cpus) lab.touch(mm, addr, ops * PAGE, 'w', cpu);
+  const [ipi0] = counters(lab, ['shootdowns_sent']);
+  const c0 = simCycles(lab);
+  const ns = timeNs(() => {
+    for (let i = 0; i < ops; i++) ok('madvise', lab.madvise(mm, addr + i * PAGE, PAGE, lab.MADV_DONTNEED));
+  });
+  const cycles = simCycles(lab) - c0;
+  const [ipi1] = counters(lab, ['shootdowns_sent']);
+  ok('munmap', lab.munmap(mm, addr, ops * PAGE));
+  return { us: ns / ops / 1e3, cycles: cycles / ops, ipis: (ipi1! - ipi0!) / ops };
+}
+
+/** A fresh 2-CPU machine and mm, sized for one range of `ops` pages, its code paths warmed up. */
+function warmMachine(ops: number, cpus: readonly number[]): { lab: Lab; mm: mm_struct } {
+  const lab = createLab({ cpus: 2, ram_mb: 64 + Math.ceil((ops * PAGE * 2) / 2 ** 20) });
+  const mm = lab.mm_alloc();
+  zapPages(lab, mm, ops, cpus);
+  return { lab, mm };
+}
+
+/**
+ * Section 4: the round trip as the median of paired differences, (zap with CPU 1 holding the
+ * mm) - (zap with CPU 0 alone), over 3 × reps pairs whose order alternates (ABBA) so that drift
+ * cancels.
+ */
+export function measureShootdown(sizes: BenchSizes): ShootdownResult {
+  const ops = sizes.shootdownOps;
+  const remote = warmMachine(ops, [1, 0]), local = warmMachine(ops, [0]);
+  const withIpi: OpTimes[] = [], alone: OpTimes[] = [];
+  const runRemote = () => withIpi.push(zapPages(remote.lab, remote.mm, ops, [1, 0]));
+  const runLocal = () => alone.push(zapPages(local.lab, local.mm, ops, [0]));
+  for (let r = 0; r < sizes.reps * 3; r++) {
+    if (r % 2 === 0) { runRemote(); runLocal(); } else { runLocal(); runRemote(); }
+  }
+  const us = (xs: OpTimes[]) => summarize(xs.map((x) => x.us));
+  return {
+    ops,
+    ipis_per_op: withIpi[0]!.ipis,
+    host_us_with_ipi: us(withIpi),
+    host_us_local: us(alone),
+    host_us_round_trip: summarize(withIpi.map((x, i) => x.us - alone[i]!.us)),
+    sim_cycles_with_ipi: withIpi[0]!.cycles,
+    sim_cycles_local: alone[0]!.cycles,
+    sim_cycles_round_trip: withIpi[0]!.cycles - alone[0]!.cycles,
+  };
+}
