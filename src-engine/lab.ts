@@ -30,6 +30,7 @@ import { swap_out_page } from './mm/swap_state';
 import { user_access } from './arch/x86/mm/fault';
 import { MemType } from './arch/x86/pgtable_types';
 import { run_workloads, type CpuJob, type RunOptions, type RunResult } from './smp/scheduler';
+import { recordZap, zapThroughput, type ZapApi } from './metrics/catalog';
 
 export interface LabOptions {
   /** Where print() lines go (default: console.log). */
@@ -78,8 +79,17 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
     mm.mmap_sem.down_write();
     try { return body(); } finally { mm.mmap_sem.up_write(); }
   };
-  /** Run a script-visible kernel call as the current CPU's process context. */
+  /** A length argument: a non-negative integer. */
   const checkedLen = (fn: string, len: unknown): number => A.uint(fn, 'len', len);
+  /** Run a zapping call and record its pages, simulated cycles and host time under `api`. */
+  const measureZap = <R>(api: ZapApi, body: () => R): R => {
+    const cpu = m.cpus[m.current_cpu]!;
+    const pages0 = m.zapped, cycles0 = cpu.clock, t0 = performance.now();
+    try { return body(); } finally {
+      const pages = m.zapped - pages0;
+      if (pages > 0) recordZap(cpu.stats, api, pages, cpu.clock - cycles0, Math.round((performance.now() - t0) * 1e6));
+    }
+  };
 
   const api = {
     // ---- constants ----
@@ -165,7 +175,7 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
     },
     munmap: (mm: unknown, addr: number, len: number): number => {
       const x = A.mm('munmap', mm); A.uint('munmap', 'addr', addr); checkedLen('munmap', len);
-      return withWrite(x, () => do_munmap(x, addr, len));
+      return measureZap('munmap', () => withWrite(x, () => do_munmap(x, addr, len)));
     },
     mprotect: (mm: unknown, addr: number, len: number, prot: number): number => {
       const x = A.mm('mprotect', mm); A.uint('mprotect', 'addr', addr); checkedLen('mprotect', len); A.int('mprotect', 'prot', prot);
@@ -173,7 +183,7 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
     },
     madvise: (mm: unknown, addr: number, len: number, advice: number): number => {
       const x = A.mm('madvise', mm); A.uint('madvise', 'addr', addr); checkedLen('madvise', len); A.int('madvise', 'advice', advice);
-      return do_madvise(x, addr, len, advice);
+      return advice === F.MADV_DONTNEED ? measureZap('MADV_DONTNEED', () => do_madvise(x, addr, len, advice)) : do_madvise(x, addr, len, advice);
     },
     mlock: (mm: unknown, addr: number, len: number): number => { const x = A.mm('mlock', mm); A.uint('mlock', 'addr', addr); checkedLen('mlock', len); return do_mlock(x, addr, len); },
     munlock: (mm: unknown, addr: number, len: number): number => { const x = A.mm('munlock', mm); A.uint('munlock', 'addr', addr); checkedLen('munlock', len); return do_munlock(x, addr, len); },
@@ -366,7 +376,7 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
       mem.unmap_vmas(t, v, s, e);
     },
     zap_page_range: (vma: unknown, start: number, size: number, details: mem.zap_details | null = null): void =>
-      mem.zap_page_range(A.vma('zap_page_range', vma), A.aligned('zap_page_range', 'start', start), A.aligned('zap_page_range', 'size', size), zapDetails('zap_page_range', details)),
+      measureZap('zap_page_range', () => mem.zap_page_range(A.vma('zap_page_range', vma), A.aligned('zap_page_range', 'start', start), A.aligned('zap_page_range', 'size', size), zapDetails('zap_page_range', details))),
     zap_page_range_single: (vma: unknown, address: number, size: number, details: mem.zap_details | null = null): void =>
       mem.zap_page_range_single(A.vma('zap_page_range_single', vma), A.aligned('zap_page_range_single', 'address', address), A.aligned('zap_page_range_single', 'size', size), zapDetails('zap_page_range_single', details)),
     zap_vma_ptes: (vma: unknown, address: number, size: number): number =>
@@ -382,7 +392,7 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
     vm_iomap_memory: (vma: unknown, start: number, len: number): number =>
       mem.vm_iomap_memory(A.vma('vm_iomap_memory', vma), A.uint('vm_iomap_memory', 'start', start), A.uint('vm_iomap_memory', 'len', len)),
     unmap_mapping_range: (mapping: unknown, holebegin: number, holelen: number, even_cows: number | boolean): void =>
-      mem.unmap_mapping_range(A.mapping('unmap_mapping_range', mapping), A.uint('unmap_mapping_range', 'holebegin', holebegin), A.uint('unmap_mapping_range', 'holelen', holelen), A.bool('unmap_mapping_range', 'even_cows', even_cows)),
+      measureZap('unmap_mapping_range', () => mem.unmap_mapping_range(A.mapping('unmap_mapping_range', mapping), A.uint('unmap_mapping_range', 'holebegin', holebegin), A.uint('unmap_mapping_range', 'holelen', holelen), A.bool('unmap_mapping_range', 'even_cows', even_cows))),
     do_set_pte: (vma: unknown, address: number, p: unknown, ptep: unknown, write: boolean, anon: boolean): void => {
       const v = A.vma('do_set_pte', vma), pp = A.ptep('do_set_pte', ptep);
       if (!pp.lock.locked) throw new TypeError('do_set_pte: the caller must hold the pte lock (from pte_alloc_map_lock)');
@@ -446,6 +456,8 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
     },
     /** The live statistics of the machine (counters per CPU, formulas, histograms). */
     stats_snapshot: () => m.stats.snapshot(),
+    /** Zap throughput per API (pages, pages per host second, simulated cycles per page) so far. */
+    zap_throughput: () => zapThroughput(m.stats.snapshot()),
 
     // ---- output and time ----
     print: (...values: unknown[]): void => out(values.map(fmt).join(' ')),

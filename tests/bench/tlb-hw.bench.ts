@@ -2,7 +2,7 @@
 // L1 hits, L2 hits (which also fill L1) and misses followed by insert, per replacement policy,
 // on the default geometry (64-entry fully associative L1, 2048-entry 16-way L2, PCIDs on).
 //
-//   npx tsx bench/tlb-hw.bench.ts [--quick] [--json]
+//   npx tsx tests/bench/tlb-hw.bench.ts [--quick] [--json]
 //
 // Each (policy, case) runs in fresh child processes (3, or 1 with --quick), so that each gets a
 // fresh JIT, like a CPU worker whose TLB has one geometry. On this 2-vCPU KVM guest the same
@@ -86,12 +86,47 @@ function measure(policy: TlbPolicy, c: Case): Result {
   return { policy, name: c.name, minNs: ts[0]!, medianNs: ts[ts.length >> 1]!, share, expect: c.expect };
 }
 
+/** Time f() in ns. */
+function timeNs(f: () => void): number {
+  const t0 = process.hrtime.bigint();
+  f();
+  return Number(process.hrtime.bigint() - t0);
+}
+
+/** Insert `n` pages of pcid (into L2 and L1). */
+function fillTlb(t: TlbHierarchy, n: number, pcid: number): void {
+  for (let v = 0; v < n; v++) t.insert(BASE_VPN + v, pcid, v, FLAGS);
+}
+
+const FLUSH_CASES = ['flushAll(false), 2048+64 entries', 'flushPcid, 16 of 2048 entries', 'invalidatePage (INVLPG), per page'] as const;
+
+/** Median host ns of: a full flush of a full hierarchy, a PCID flush dropping few entries, one INVLPG. */
+function measureFlushes(): Record<string, number> {
+  const t = new TlbHierarchy({ pcid: true });
+  const times: number[][] = FLUSH_CASES.map(() => []);
+  for (let r = 0; r < 400; r++) {
+    fillTlb(t, 2048, 1);
+    times[0]!.push(timeNs(() => t.flushAll(false)));
+    fillTlb(t, 2048, 1);
+    fillTlb(t, 16, 2);
+    times[1]!.push(timeNs(() => t.flushPcid(2)));
+    times[2]!.push(timeNs(() => { for (let v = 0; v < 33; v++) t.invalidatePage(BASE_VPN + v, 1); }) / 33);
+  }
+  const res: Record<string, number> = {};
+  FLUSH_CASES.forEach((k, i) => { res[k] = sorted(times[i]!)[times[i]!.length >> 1]!; });
+  return res;
+}
+
+/** Run this script with `args` in a fresh child process and parse the JSON of its last line. */
+function childJson<T>(args: string[]): T {
+  const script = fileURLToPath(import.meta.url);
+  const out = execFileSync(process.execPath, [...process.execArgv, script, ...args, ...(QUICK ? ['--quick'] : [])], { encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop()!) as T;
+}
+
 /** Run one (policy, case) job in a fresh child process and parse its JSON line. */
 function inChild(policy: TlbPolicy, index: number): Result {
-  const script = fileURLToPath(import.meta.url);
-  const args = [...process.execArgv, script, '--job', policy, String(index), ...(QUICK ? ['--quick'] : [])];
-  const out = execFileSync(process.execPath, args, { encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').pop()!) as Result;
+  return childJson<Result>(['--job', policy, String(index)]);
 }
 
 /** Run a job in PROCESSES children: the best run, and the median of the per-process medians. */
@@ -103,6 +138,10 @@ function inChildren(policy: TlbPolicy, index: number): Result {
 
 /** Print the table (and the JSON when asked). */
 function main(): void {
+  if (process.argv.includes('--flush-job')) {
+    console.log(JSON.stringify(measureFlushes()));
+    return;
+  }
   const job = process.argv.indexOf('--job');
   if (job >= 0) {
     const policy = process.argv[job + 1] as TlbPolicy;
@@ -122,7 +161,10 @@ function main(): void {
       console.log(`${policy.padEnd(7)} ${r.name.padEnd(32)} ${r.minNs.toFixed(2).padStart(8)} ${r.medianNs.toFixed(2).padStart(10)} ${rate.padStart(7)}  ${(r.share * 100).toFixed(1)}% ${r.expect}`);
     });
   }
-  if (process.argv.includes('--json')) console.log(JSON.stringify(results));
+  const flushes = childJson<Record<string, number>>(['--flush-job']);
+  console.log('\ninvalidations (lru, PCIDs on; median host time):');
+  for (const [k, ns] of Object.entries(flushes)) console.log(`  ${k.padEnd(36)} ${ns >= 10_000 ? `${(ns / 1000).toFixed(1)} us` : `${ns.toFixed(0)} ns`}`);
+  if (process.argv.includes('--json')) console.log(JSON.stringify({ lookups: results, flushes }));
 }
 
 main();

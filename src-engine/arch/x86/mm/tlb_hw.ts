@@ -42,7 +42,10 @@
 // no allocation, no closure, no Map. The hash index is an implementation device, not hardware:
 // it makes a lookup O(1) at any associativity (a 64-way CAM cannot be scanned in 10 ns).
 // Replacement only ever picks within the set (set = vpn & (sets - 1)), so hits, misses and
-// evictions are exactly those of the modelled set-associative arrays. The set-associative
+// evictions are exactly those of the modelled set-associative arrays. Invalidations cost host
+// time in proportion to what they drop: INVLPG is a few hash probes (tens of ns); a flush scans
+// the arrays and rebuilds the index (about 8 us for a full default hierarchy on this machine),
+// and returns at once from an empty one. The set-associative
 // array lives in this module, not its own: on Node 20 an imported constant costs a cell load
 // and a hole check at every use, which is measurable on this path.
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_GLOBAL, _PAGE_NX_HI, _PAGE_RW, _PAGE_USER } from '../pgtable_types';
