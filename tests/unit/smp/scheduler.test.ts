@@ -15,7 +15,7 @@ function populated(pages: number, config: Record<string, unknown> = {}) {
 
 /** The counters and formulas of a run, without host-time (ns) figures, which vary run to run. */
 function simulatedOnly(r: ReturnType<Lab['run_workloads']>) {
-  const keep = (name: string) => !name.includes('_ns') && !name.includes('host');
+  const keep = (name: string) => !name.includes('_ns') && !name.includes('host') && !name.includes('per_sec');
   return {
     cycles: r.cycles,
     cpus: r.cpus,
