@@ -29,7 +29,7 @@ import { FMODE_READ, FMODE_WRITE, file, vm_area_struct, mm_struct, MmuNotifierOp
 import { swap_out_page } from './mm/swap_state';
 import { user_access } from './arch/x86/mm/fault';
 import { MemType } from './arch/x86/pgtable_types';
-import { run_workloads, type CpuJob, type RunOptions, type RunResult } from './smp/scheduler';
+import { run_workloads, stop_workers, type CpuJob, type RunOptions, type RunResult } from './smp/scheduler';
 import { recordZap, zapThroughput, type ZapApi } from './metrics/catalog';
 
 export interface LabOptions {
@@ -126,7 +126,12 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
     /** The current machine's configuration (a copy). */
     machine_config: (): MachineConfig => ({ ...m.config }),
     /** Replace the machine with a fresh one; config keys merge over the defaults. */
-    reset_machine: (config?: Partial<MachineConfig>): MachineConfig => { m = bootMachine(config ?? {}); return { ...m.config }; },
+    reset_machine: (config?: Partial<MachineConfig>): MachineConfig => {
+      const next = bootMachine(config ?? {});
+      stop_workers(m);
+      m = next;
+      return { ...m.config };
+    },
     dmesg: (): string[] => [...m.log.lines],
     tainted: (): boolean => m.log.tainted,
     check_invariants: (): string[] => check_machine(m),

@@ -3,11 +3,11 @@
 // carries its machine, so kernel functions find it from their arguments.
 import { MachineConfig, resolveConfig } from './params';
 import { KernelLog } from './kernel/bug';
-import { PhysMem } from './mm/physmem';
-import { MemMap } from './mm/page';
-import { PageAllocator } from './mm/page_alloc';
-import { PageCache } from './mm/pagecache';
-import { MM_STRIDE, VMA_STRIDE, INODE_STRIDE, mm_struct, vm_area_struct, anon_vma, file, inode, FsType } from './mm/mm_types';
+import { PhysMem, type PhysMemBuffers } from './mm/physmem';
+import { MemMap, type MemMapBuffers } from './mm/page';
+import { PageAllocator, type AllocatorBuffers } from './mm/page_alloc';
+import { PageCache, type PageCacheBuffers } from './mm/pagecache';
+import { MM_STRIDE, VMA_STRIDE, INODE_STRIDE, VMF, FS_KINDS, mm_struct, vm_area_struct, anon_vma, file, inode, FsType } from './mm/mm_types';
 import { Tracer } from './kernel/trace';
 import { Cpu } from './arch/x86/mm/tlb';
 import { SwapDevice } from './mm/swapfile';
@@ -16,10 +16,11 @@ import { PAGE_SIZE } from './arch/x86/pgtable_types';
 import { FAULT_CYCLES, cycles_to_ns } from './costs';
 import type { vm_area_struct as VmaT } from './mm/mm_types';
 import { swap_free_entry } from './mm/swap_state';
-import { AnonVmaSlab } from './mm/anon_vma_slab';
+import { AnonVmaSlab, type AnonVmaBuffers } from './mm/anon_vma_slab';
+import { IpiMailboxes, type IpiBuffers } from './smp/ipi';
 
-import { Stats } from './metrics/stats';
-import { createLabStats, recordFault } from './metrics/catalog';
+import { Stats, type SharedStats } from './metrics/stats';
+import { createLabStats, attachLabStats, recordFault } from './metrics/catalog';
 import type { FaultType } from './mm/memory_fault';
 
 export type FailSite = 'page_alloc' | 'pte_alloc' | 'pmd_alloc' | 'pud_alloc' | 'track_pfn';
@@ -39,6 +40,22 @@ class SlotAllocator {
   }
   release(s: number): void { this.free.push(s); }
   get used(): number { return this.next - this.free.length; }
+}
+
+/** Every shared buffer of a machine: what a CPU worker needs to attach to it. */
+export interface MachineShared {
+  config: MachineConfig;
+  phys: PhysMemBuffers;
+  mem: MemMapBuffers;
+  alloc: AllocatorBuffers;
+  pagecache: PageCacheBuffers;
+  mmSlab: SharedArrayBuffer;
+  vmaSlab: SharedArrayBuffer;
+  inodeSlab: SharedArrayBuffer;
+  av: AnonVmaBuffers;
+  stats: SharedStats;
+  tlbs: SharedArrayBuffer[];
+  ipi: IpiBuffers;
 }
 
 export class Machine {
@@ -95,30 +112,91 @@ export class Machine {
   wrapPage: (pfn: number) => unknown = (pfn) => pfn;
   unwrapPage: (x: unknown) => number | null = (x) => (typeof x === 'number' ? x : null);
 
-  /** Build and boot a machine from a (partial) config. */
-  constructor(partial?: unknown) {
-    this.config = resolveConfig(partial);
+  /** IPI mailboxes: used while CPUs run on worker threads (parallel mode). */
+  readonly ipi: IpiMailboxes;
+  /** True on a CPU worker's view of the machine (kernel objects are views of shared records). */
+  readonly isWorker: boolean;
+  /** True while CPU workers run: TLBs belong to them and shootdowns go by IPI. */
+  workersRunning = false;
+  private readonly mmViews = new Map<number, mm_struct>();
+  private readonly inodeViews = new Map<number, inode>();
+  private readonly fileViews = new Map<number, file>();
+
+  /** Build and boot a machine from a (partial) config, or attach to one another thread made. */
+  constructor(partial?: unknown, shared?: MachineShared) {
+    this.config = shared ? shared.config : resolveConfig(partial);
     const c = this.config;
-    this.phys = PhysMem.create(c.ram_mb * 1024 * 1024, [{ name: 'mmio0', base: c.mmio_base, size: c.mmio_mb * 1024 * 1024 }]);
+    this.isWorker = !!shared;
+    this.phys = shared ? new PhysMem(shared.phys) : PhysMem.create(c.ram_mb * 1024 * 1024, [{ name: 'mmio0', base: c.mmio_base, size: c.mmio_mb * 1024 * 1024 }]);
     if (c.mmio_base < this.phys.ram.length) throw new TypeError('mmio_base overlaps RAM: raise mmio_base or lower ram_mb');
-    this.mem = MemMap.create(this.phys.nr_pages);
-    this.alloc = new PageAllocator(this.mem, this.phys.nr_pages, this.log);
+    this.mem = shared ? new MemMap(shared.mem) : MemMap.create(this.phys.nr_pages);
+    this.alloc = new PageAllocator(this.mem, this.phys.nr_pages, this.log, shared?.alloc);
     this.highest_memmap_pfn = this.phys.nr_pages - 1;
-    this.pagecache = new PageCache(this.phys.nr_pages, 4096);
-    this.mmSlab = new Int32Array(new SharedArrayBuffer(c.max_mms * MM_STRIDE * 4));
-    this.vmaSlab = new Float64Array(new SharedArrayBuffer(c.max_vmas * VMA_STRIDE * 8));
-    this.avSlab = new AnonVmaSlab(c.max_vmas * 2);
-    this.inodeSlab = new Float64Array(new SharedArrayBuffer(this.pagecache.maxMappings * INODE_STRIDE * 8));
+    this.pagecache = new PageCache(this.phys.nr_pages, 4096, shared?.pagecache);
+    this.mmSlab = new Int32Array(shared?.mmSlab ?? new SharedArrayBuffer(c.max_mms * MM_STRIDE * 4));
+    this.vmaSlab = new Float64Array(shared?.vmaSlab ?? new SharedArrayBuffer(c.max_vmas * VMA_STRIDE * 8));
+    this.avSlab = new AnonVmaSlab(c.max_vmas * 2, shared?.av);
+    this.inodeSlab = new Float64Array(shared?.inodeSlab ?? new SharedArrayBuffer(this.pagecache.maxMappings * INODE_STRIDE * 8));
     this.mmSlots = new SlotAllocator(c.max_mms, 'mm_struct');
     this.vmaSlots = new SlotAllocator(c.max_vmas, 'vm_area_struct');
-    this.stats = createLabStats(c.cpus);
-    this.cpus = Array.from({ length: c.cpus }, (_, i) => new Cpu(this, i));
+    this.stats = shared ? attachLabStats(shared.stats) : createLabStats(c.cpus);
+    this.cpus = Array.from({ length: c.cpus }, (_, i) => new Cpu(this, i, shared?.tlbs[i]));
+    this.ipi = new IpiMailboxes(c.cpus + 1, shared?.ipi);
     this.swap = c.swap ? new SwapDevice(c.swap_mb * 256) : null;
     // pfn 0 is reserved firmware memory, as on a PC; pfn 1 is the zero page.
     this.zero_pfn = 1;
+    if (shared) return;
     this.alloc.init(new Set([0, 1]));
     this.log.printk(`Linux version 4.7.4 (mmu-lab) x86_64, ${c.cpus} CPUs, ${c.ram_mb} MiB RAM`);
     this.log.printk(`Memory: ${this.alloc.nr_free * 4}K/${this.phys.nr_pages * 4}K available`);
+  }
+
+  /** The shared buffers a CPU worker attaches to. */
+  shared(): MachineShared {
+    return {
+      config: this.config, phys: this.phys.buffers, mem: this.mem.buffers, alloc: this.alloc.buffers,
+      pagecache: this.pagecache.buffers, mmSlab: this.mmSlab.buffer as SharedArrayBuffer,
+      vmaSlab: this.vmaSlab.buffer as SharedArrayBuffer, inodeSlab: this.inodeSlab.buffer as SharedArrayBuffer,
+      av: this.avSlab.buffers, stats: this.stats.shared, tlbs: this.cpus.map((c) => c.tlb.buffer), ipi: this.ipi.buffers,
+    };
+  }
+
+  /** A worker's view of mm `id` (one object per id on this thread). */
+  mmView(id: number): mm_struct {
+    let mm = this.mmViews.get(id);
+    if (!mm) { mm = new mm_struct(this, id, id * MM_STRIDE); this.mmViews.set(id, mm); }
+    return mm;
+  }
+
+  /** A worker's view of inode `id`: name unknown, fields from shared memory. */
+  inodeView(id: number): inode {
+    const own = this.inodes[id];
+    if (own) return own;
+    let v = this.inodeViews.get(id);
+    if (!v) { v = new inode(this, `inode#${id}`, FS_KINDS[this.inodeSlab[id * INODE_STRIDE + 1]!]!, id); this.inodeViews.set(id, v); }
+    return v;
+  }
+
+  /** A file object for inode `id` as a vma on another thread maps it (enough for faults). */
+  fileView(id: number): file {
+    let f = this.fileViews.get(id);
+    if (!f) { f = new file(this, -1, this.inodeView(id), 3, {}); this.fileViews.set(id, f); }
+    return f;
+  }
+
+  /**
+   * On a worker: rebuild mm's vma list from shared memory when its sequence number moved (the
+   * caller holds mmap_sem, so the list is stable). No-op on the machine's own thread.
+   */
+  syncVmas(mm: mm_struct): void {
+    if (!this.isWorker || mm.seenSeq === mm.vma_seq) return;
+    const list: vm_area_struct[] = [];
+    for (let slot = mm.vma_head_slot; slot >= 0; slot = this.vmaSlab[slot * VMA_STRIDE + VMF.NEXT]!) {
+      list.push(new vm_area_struct(this, slot, mm, true));
+    }
+    mm.mmap.length = 0;
+    mm.mmap.push(...list);
+    mm.seenSeq = mm.vma_seq;
   }
 
   /** A new mm_struct backed by a slab slot. */

@@ -12,13 +12,31 @@ export class DeadlockError extends Error {
 
 const SPIN_LIMIT = 1 << 22;
 
+/**
+ * How lock waits behave on this thread. On one thread (the default) a held lock can never be
+ * released while we wait, so a bounded spin ends in DeadlockError. With CPUs on worker threads
+ * the holder is another thread: waits spin, then sleep briefly, and run `poll` (the CPU's IPI
+ * handler, as a spinning CPU with interrupts on would) until the lock comes free.
+ */
+export const lockWaits = { blocking: false, poll: null as (() => void) | null, waitWord: new Int32Array(new SharedArrayBuffer(4)) };
+
+/** One step of waiting for a lock held elsewhere: false means give up (single-threaded deadlock). */
+function waitStep(i: number): boolean {
+  if (!lockWaits.blocking) return i < SPIN_LIMIT;
+  if ((i & 63) === 63) {
+    lockWaits.poll?.();
+    if (i > 4096) Atomics.wait(lockWaits.waitWord, 0, 0, 0.05); // a 50 µs nap once spinning has not helped
+  }
+  return true;
+}
+
 /** A test-and-set spinlock on one Int32 word (0 free, 1 held). */
 export class SpinLock {
   constructor(readonly words: Int32Array, readonly index: number) {}
 
   /** Acquire; spins, then reports a deadlock after a bounded number of tries. */
   lock(): void {
-    for (let i = 0; i < SPIN_LIMIT; i++) {
+    for (let i = 0; waitStep(i); i++) {
       if (Atomics.compareExchange(this.words, this.index, 0, 1) === 0) return;
     }
     throw new DeadlockError('spinlock held and never released');
@@ -52,11 +70,11 @@ export class RwSemaphore {
     return Atomics.compareExchange(this.words, this.index, 0, -1) === 0;
   }
   down_read(): void {
-    for (let i = 0; i < SPIN_LIMIT; i++) if (this.down_read_trylock()) return;
+    for (let i = 0; waitStep(i); i++) if (this.down_read_trylock()) return;
     throw new DeadlockError(`down_read(${this.name}) while it is held for write`);
   }
   down_write(): void {
-    for (let i = 0; i < SPIN_LIMIT; i++) if (this.down_write_trylock()) return;
+    for (let i = 0; waitStep(i); i++) if (this.down_write_trylock()) return;
     throw new DeadlockError(`down_write(${this.name}) while it is held`);
   }
   up_read(): void {

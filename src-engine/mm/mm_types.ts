@@ -6,7 +6,7 @@ import { pgprot_t, __pgprot_raw } from '../arch/x86/pgtable_types';
 import { RwSemaphore, SpinLock } from '../kernel/locking';
 
 export const MMF = { MMAP_SEM: 0, PTL: 1, RSS: 2, NR_PTES: 6, NR_PMDS: 7, MAP_COUNT: 8, HIWATER_RSS: 9,
-  HIWATER_VM: 10, TOTAL_VM: 11, LOCKED_VM: 12, PGD: 13, VMA_SEQ: 14, USERS: 15, ID: 16, VMA_HEAD: 17 } as const;
+  HIWATER_VM: 10, TOTAL_VM: 11, LOCKED_VM: 12, PGD: 13, VMA_SEQ: 14, USERS: 15, ID: 16, VMA_HEAD: 17, CPUMASK: 18 } as const;
 export const MM_STRIDE = 20;
 export const VMF = { START: 0, END: 1, PGOFF: 2, FLAGS: 3, PROT_LO: 4, PROT_HI: 5, MM: 6, FILE: 7, ANON: 8, NEXT: 9, PREV: 10,
   INODE: 11, OPS: 12, AVC: 13 } as const;
@@ -24,6 +24,16 @@ export function register_vm_ops(kind: number, ops: vm_operations_struct): void {
   KNOWN_VM_OPS.set(ops, kind);
   VM_OPS_BY_KIND.set(kind, ops);
 }
+
+/**
+ * The vm_ops a worker sees for a vma whose callbacks are functions of the script (a driver written
+ * in the experiment): they live on the script's thread, so a worker's fault there is SIGBUS.
+ */
+export const FOREIGN_VM_OPS: vm_operations_struct = {
+  name: 'script vm_ops (on the script thread)',
+  fault: () => VM_FAULT_SIGBUS_,
+};
+const VM_FAULT_SIGBUS_ = 0x0002;
 
 /** Shared per-inode fields (a worker's filemap_fault needs them): [i_size, fs kind, mtime]. */
 export const INODE_STRIDE = 4;
@@ -129,13 +139,14 @@ export class mm_struct {
   /** The vma list sorted by address (the kernel's mm->mmap list; also the lookup index). */
   readonly mmap: vm_area_struct[] = [];
   readonly notifiers: MmuNotifierOps[] = [];
-  readonly cpumask = new Set<number>();
+  readonly cpumask: CpuMask;
   /** Bumped by every TLB flush of this mm (PCID CPUs compare it on switch_mm). */
   tlb_gen = 0;
   dead = false;
   constructor(readonly m: Machine, readonly id: number, private readonly base: number) {
     this.mmap_sem = new RwSemaphore(m.mmSlab, base + MMF.MMAP_SEM, `mm${id}.mmap_sem`);
     this.page_table_lock = new SpinLock(m.mmSlab, base + MMF.PTL);
+    this.cpumask = new CpuMask(m.mmSlab, base + MMF.CPUMASK);
   }
   private get(f: number): number { return Atomics.load(this.m.mmSlab, this.base + f); }
   private put(f: number, v: number): void { Atomics.store(this.m.mmSlab, this.base + f, v); }
@@ -170,12 +181,32 @@ export class mm_struct {
   }
   /** Slab slot of the first vma in shared memory, or -1. */
   get vma_head_slot(): number { return this.get(MMF.VMA_HEAD) - 1; }
+  /** The vma list's sequence number in shared memory. */
+  get vma_seq(): number { return this.get(MMF.VMA_SEQ); }
+  /** On a worker: the sequence number its vma list was last rebuilt at. */
+  seenSeq = -1;
   /** rss_stat.count[member]. */
   get_counter(member: number): number { return this.get(MMF.RSS + member); }
   add_counter(member: number, d: number): void { this.add(MMF.RSS + member, d); }
   /** Index of a field in the machine's mm slab (for workers). */
   get slabBase(): number { return this.base; }
   toString(): string { return `mm_struct#${this.id}`; }
+}
+
+/** mm_cpumask: the CPUs that may hold the mm's translations, as two shared 32-bit words (64 CPUs). */
+export class CpuMask {
+  constructor(private readonly words: Int32Array, private readonly at: number) {}
+  add(cpu: number): void { Atomics.or(this.words, this.at + (cpu >> 5), 1 << (cpu & 31)); }
+  delete(cpu: number): void { Atomics.and(this.words, this.at + (cpu >> 5), ~(1 << (cpu & 31))); }
+  has(cpu: number): boolean { return (Atomics.load(this.words, this.at + (cpu >> 5)) & (1 << (cpu & 31))) !== 0; }
+  clear(): void { Atomics.store(this.words, this.at, 0); Atomics.store(this.words, this.at + 1, 0); }
+  /** The CPUs in the mask, ascending. */
+  *[Symbol.iterator](): IterableIterator<number> {
+    for (let w = 0; w < 2; w++) {
+      const bits = Atomics.load(this.words, this.at + w);
+      for (let b = 0; b < 32; b++) if (bits & (1 << b)) yield w * 32 + b;
+    }
+  }
 }
 
 /** Callbacks registered with mmu_notifier_register. */
@@ -191,8 +222,13 @@ export class vm_area_struct {
   private _ops: vm_operations_struct | null = null;
   vm_private_data: unknown = null;
   freed = false;
-  constructor(readonly m: Machine, readonly slot: number, readonly vm_mm: mm_struct) {
-    this.set(VMF.MM, vm_mm.id);
+  /** A vma in slab slot `slot`; `attach` makes a view of an existing record (another thread's vma). */
+  constructor(readonly m: Machine, readonly slot: number, readonly vm_mm: mm_struct, attach = false) {
+    if (!attach) { this.set(VMF.MM, vm_mm.id); return; }
+    const ino = this.get(VMF.INODE);
+    this._file = this.get(VMF.FILE) >= 0 && ino >= 0 ? m.fileView(ino) : null;
+    const kind = this.get(VMF.OPS);
+    this._ops = kind === VM_OPS_NONE ? null : VM_OPS_BY_KIND.get(kind) ?? FOREIGN_VM_OPS;
   }
   private get(f: number): number { return this.m.vmaSlab[this.slot * VMA_STRIDE + f]!; }
   private set(f: number, v: number): void { this.m.vmaSlab[this.slot * VMA_STRIDE + f] = v; }

@@ -21,6 +21,7 @@ export const MMAP_BASE = TASK_SIZE - 128 * 1024 * 1024;
 
 /** find_vma: the first vma with vm_end > addr, or null (binary search over the sorted list). */
 export function find_vma(mm: mm_struct, addr: number): vm_area_struct | null {
+  if (mm.m.isWorker) mm.m.syncVmas(mm);
   const list = mm.mmap;
   let lo = 0, hi = list.length;
   while (lo < hi) {

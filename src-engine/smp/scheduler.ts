@@ -7,7 +7,9 @@ import type { Machine } from '../machine';
 import type { mm_struct } from '../mm/mm_types';
 import { user_access } from '../arch/x86/mm/fault';
 import { UserSignal } from '../kernel/bug';
-import { createAccessStream, type Workload } from '../workload/patterns';
+import { createAccessStream, resolveWorkload, type Workload } from '../workload/patterns';
+import { CpuWorkerPool } from './worker_pool';
+import type { WorkerResult } from './worker_protocol';
 import { customStream, resolveCustomWorkload, type CustomPattern } from '../workload/custom';
 import type { AccessStream } from '../workload/stream';
 import { Rng } from '../workload/rng';
@@ -28,8 +30,11 @@ export interface CpuJob {
 export interface RunOptions {
   /** Accesses per scheduling quantum (default: the machine's `quantum`). */
   quantum?: number;
-  /** Run `run(t)` every `cycles` simulated cycles while the CPUs run (kernel calls allowed). */
-  every?: { cycles: number; run: (t: number) => void };
+  /**
+   * Run `run(t)` while the CPUs run (kernel calls allowed): every `cycles` simulated cycles in
+   * deterministic mode, every `ms` host milliseconds in parallel mode.
+   */
+  every?: { cycles?: number; ms?: number; run: (t: number) => void };
   /** Sample the per-CPU TLB hit rate every this many cycles (default 100 000). */
   sample_cycles?: number;
   /** Called with each sample as the run goes (for live charts). */
@@ -44,6 +49,8 @@ export interface CpuOutcome { cpu: number; accesses: number; faults: number; cyc
 export interface RunResult {
   /** Simulated cycles from the start of the run to the last CPU's finish. */
   cycles: number;
+  /** Host milliseconds the run took. */
+  host_ms: number;
   cpus: CpuOutcome[];
   /** Counters, formulas and histograms accumulated during the run only. */
   stats: StatsSnapshot;
@@ -89,12 +96,14 @@ function hitRates(m: Machine, now: Float64Array, before: Float64Array): (number 
  */
 export function run_workloads(m: Machine, jobs: CpuJob[], opts: RunOptions = {}): RunResult {
   checkJobs(m, jobs);
+  if (m.config.mode === 'parallel') return run_parallel(m, jobs, opts);
   const quantum = opts.quantum ?? m.config.quantum;
   if (!Number.isInteger(quantum) || quantum < 1) throw new TypeError('run_workloads: quantum must be a positive integer');
   const every = opts.every;
-  if (every && (!(every.cycles > 0) || typeof every.run !== 'function')) throw new TypeError('run_workloads: every needs { cycles > 0, run(t) }');
+  if (every && (!((every.cycles ?? 0) > 0) || typeof every.run !== 'function')) throw new TypeError('run_workloads: every needs { cycles > 0, run(t) } in deterministic mode');
   const sampleEvery = opts.sample_cycles ?? 100_000;
   const rng = Rng.fromSeed(m.config.seed, ++m.runs);
+  const hostStart = performance.now();
   const start = Math.max(...jobs.map((j) => m.cpus[j.cpu]!.clock));
   const running: Running[] = jobs.map((job) => {
     m.cpus[job.cpu]!.clock = start;
@@ -106,7 +115,7 @@ export function run_workloads(m: Machine, jobs: CpuJob[], opts: RunOptions = {})
   const series = m.cpus.map(() => new TimeSeries(4096));
   let before = startCounters;
   let nextSample = start + sampleEvery;
-  let nextEvery = every ? start + every.cycles : Infinity;
+  let nextEvery = every ? start + every.cycles! : Infinity;
   const addrs = new Float64Array(quantum), writes = new Uint8Array(quantum);
   const faults = { n: 0 };
   try {
@@ -121,7 +130,7 @@ export function run_workloads(m: Machine, jobs: CpuJob[], opts: RunOptions = {})
     const i = pickNext(m, running, rng);
     const r = running[i]!;
     const cpu = m.cpus[r.job.cpu]!;
-    while (cpu.clock >= nextEvery) { runEvery(m, every!, nextEvery); nextEvery += every!.cycles; }
+    while (cpu.clock >= nextEvery) { runEvery(m, every!, nextEvery); nextEvery += every!.cycles!; }
     while (cpu.clock >= nextSample) {
       const now = m.stats.readCounters();
       const rates = hitRates(m, now, before);
@@ -140,7 +149,7 @@ export function run_workloads(m: Machine, jobs: CpuJob[], opts: RunOptions = {})
   }
   const end = Math.max(...outcomes.map((o) => m.cpus[o.cpu]!.clock));
   for (const o of outcomes) o.cycles = m.cpus[o.cpu]!.clock - start;
-  return { cycles: end - start, cpus: outcomes, stats: m.stats.endInterval(interval), tlb_hit_rate: series.map((s, cpu) => ({ cpu, ...s.points(512) })).filter((s) => s.t.length) };
+  return { cycles: end - start, host_ms: performance.now() - hostStart, cpus: outcomes, stats: m.stats.endInterval(interval), tlb_hit_rate: series.map((s, cpu) => ({ cpu, ...s.points(512) })).filter((s) => s.t.length) };
 }
 
 /** The running job to schedule next: lowest clock, ties broken by the seeded RNG. */
@@ -184,4 +193,75 @@ function runEvery(m: Machine, every: NonNullable<RunOptions['every']>, t: number
 /** A job is done: drop it from the running set. */
 function finish(_m: Machine, running: Running[], i: number): void {
   running.splice(i, 1);
+}
+
+const pools = new WeakMap<Machine, CpuWorkerPool>();
+
+/** Stop a machine's CPU workers, if it has any (reset_machine and the end of a script). */
+export function stop_workers(m: Machine): void {
+  pools.get(m)?.terminate();
+  pools.delete(m);
+}
+
+/**
+ * run_workloads in parallel mode: each job's CPU runs on its own worker thread over the shared
+ * machine, at full speed; this thread blocks until all finish, running `every.run` each
+ * `every.ms` meanwhile (as CPU 0's process context: its shootdowns reach every CPU by IPI).
+ */
+function run_parallel(m: Machine, jobs: CpuJob[], opts: RunOptions): RunResult {
+  const quantum = opts.quantum ?? m.config.quantum;
+  const every = opts.every;
+  if (every && (!((every.ms ?? 0) > 0) || typeof every.run !== 'function')) throw new TypeError('run_workloads: in parallel mode every takes { ms > 0, run(t) } (host milliseconds)');
+  const wire = jobs.map((j) => {
+    if (j.pattern || !j.workload) throw new TypeError(`run_workloads: cpu ${j.cpu}: parallel mode runs workload specs; a pattern function cannot cross to a worker thread (use mode 'deterministic')`);
+    return { cpu: j.cpu, job: { mmId: j.mm.id, workload: resolveWorkload(j.workload), quantum } };
+  });
+  let pool = pools.get(m);
+  if (!pool) { pool = new CpuWorkerPool(m); pools.set(m, pool); }
+  const interval = m.stats.beginInterval();
+  const samples = m.cpus.map(() => new TimeSeries(4096));
+  let before = interval.counters;
+  const t0 = performance.now();
+  const sampleMs = opts.sample_cycles ? opts.sample_cycles / 1e6 : 10;
+  const tick = (): void => {
+    const t = performance.now() - t0;
+    if (every && t >= (tick.nextEvery ??= every.ms!)) { runEvery(m, every, t); tick.nextEvery = t + every.ms!; }
+    const now = m.stats.readCounters();
+    const rates = hitRates(m, now, before);
+    rates.forEach((v, c) => { if (v !== null) samples[c]!.push(t, v); });
+    opts.on_sample?.({ t, tlb_hit_rate: rates, faults: 0, accesses: 0 });
+    before = now;
+  };
+  tick.nextEvery = undefined as number | undefined;
+  m.workersRunning = true;
+  let results: Map<number, WorkerResult>;
+  try {
+    results = pool.run(wire, Math.min(sampleMs, every?.ms ?? Infinity), tick);
+  } catch (e) {
+    m.workersRunning = false;
+    m.stats.endInterval(interval);
+    throw e;
+  }
+  m.workersRunning = false;
+  return parallelResult(m, jobs, results, interval, samples, performance.now() - t0);
+}
+
+/** Fold the workers' reports into the host's view of the machine and the run's result. */
+function parallelResult(m: Machine, jobs: CpuJob[], results: Map<number, WorkerResult>, interval: ReturnType<Machine['stats']['beginInterval']>, samples: TimeSeries[], hostMs: number): RunResult {
+  const cpus: CpuOutcome[] = [];
+  let failure: string | null = null;
+  for (const j of jobs) {
+    const r = results.get(j.cpu)!;
+    if (r.error) failure ??= `CPU ${j.cpu}: ${r.error}`;
+    for (const line of r.dmesg) m.log.printk(line);
+    m.staleTlb.push(...r.staleTlb);
+    const cpu = m.cpus[j.cpu]!;
+    cpu.active_mm = r.activeMm >= 0 ? m.mms.get(r.activeMm) ?? null : null;
+    cpu.clock += r.cycles;
+    cpus.push({ cpu: j.cpu, accesses: r.accesses, faults: r.faults, cycles: r.cycles, signal: r.signal });
+  }
+  const stats = m.stats.endInterval(interval);
+  if (failure) throw new Error(`run_workloads: a CPU worker failed: ${failure}`);
+  return { cycles: Math.max(...cpus.map((c) => c.cycles)), host_ms: hostMs, cpus, stats,
+    tlb_hit_rate: samples.map((s, cpu) => ({ cpu, ...s.points(512) })).filter((s) => s.t.length) };
 }

@@ -22,8 +22,9 @@ export class Cpu {
   clock = 0;
   /** With PCIDs: the flush generation of each mm when this CPU last ran it. */
   readonly seenGen = new Map<number, number>();
-  constructor(readonly m: Machine, readonly id: number) {
-    this.tlb = new TlbHierarchy(tlbGeometry(m.config, id));
+  /** CPU `id` of machine m; with a buffer, attach to a TLB another thread made. */
+  constructor(readonly m: Machine, readonly id: number, tlbBuffer?: SharedArrayBuffer) {
+    this.tlb = tlbBuffer ? TlbHierarchy.attach(tlbBuffer) : new TlbHierarchy(tlbGeometry(m.config, id));
   }
   /** This CPU's counter block in the machine's shared statistics. */
   get stats(): Float64Array { return this.m.stats.counters(this.id); }
@@ -39,7 +40,11 @@ function trace_tlb_flush(m: Machine, cpu: number, mm: mm_struct, start: number, 
 
 /** Invalidate [start, end) of mm in one CPU's TLB (invlpg per page), or all of mm's entries. */
 function flush_cpu(m: Machine, cpu: Cpu, mm: mm_struct, start: number, end: number, all: boolean): void {
-  const pcid = mm_pcid(m, mm);
+  flush_cpu_pcid(m, cpu, mm_pcid(m, mm), start, end, all);
+}
+
+/** flush_cpu by PCID (the IPI handler knows the mm only by id). */
+function flush_cpu_pcid(m: Machine, cpu: Cpu, pcid: number, start: number, end: number, all: boolean): void {
   const blk = cpu.stats;
   if (all) { cpu.tlb.flushPcid(pcid); blk[S.tlb_flushes_full]! += 1; return; }
   blk[S.tlb_flushes_ranged]! += 1;
@@ -79,10 +84,11 @@ export function leave_mm_everywhere(m: Machine, mm: mm_struct): void {
  * end === TLB_FLUSH_ALL asks for a full flush. The sender is the machine's current CPU.
  */
 export function flush_tlb_mm_range(m: Machine, mm: mm_struct, start: number, end: number): void {
-  const me = m.cpus[m.current_cpu]!;
+  // While CPU workers run, the script's thread is no CPU: every TLB is reached by IPI.
+  const me = m.workersRunning && !m.isWorker ? null : m.cpus[m.current_cpu]!;
   mm.tlb_gen++;
   let all = end === TLB_FLUSH_ALL;
-  if (me.active_mm === mm) {
+  if (me && me.active_mm === mm) {
     if (!all && (end - start) / PAGE_SIZE > tlb_single_page_flush_ceiling) all = true;
     flush_cpu(m, me, mm, start, end, all);
     trace_tlb_flush(m, me.id, mm, start, end, all ? TLB_FLUSH_ALL : (end - start) / PAGE_SIZE, 'TLB_LOCAL_MM_SHOOTDOWN');
@@ -96,14 +102,17 @@ export function flush_tlb_mm_range(m: Machine, mm: mm_struct, start: number, end
  * is at a quantum boundary while this one runs (deterministic mode), so each handles the IPI at
  * once; the sender pays ipi_send per target, each receiver ipi_receive.
  */
-function flush_tlb_others(m: Machine, me: Cpu, mm: mm_struct, start: number, end: number): void {
-  const targets = [...mm.cpumask].filter((c) => c !== me.id).sort((a, b) => a - b);
+function flush_tlb_others(m: Machine, me: Cpu | null, mm: mm_struct, start: number, end: number): void {
+  const targets = [...mm.cpumask].filter((c) => !me || c !== me.id);
   if (targets.length === 0) return;
   const all = end === TLB_FLUSH_ALL;
   const pages = all ? TLB_FLUSH_ALL : (end - start) / PAGE_SIZE;
-  trace_tlb_flush(m, me.id, mm, start, end, pages, 'TLB_REMOTE_SEND_IPI');
-  me.stats[S.shootdowns_sent]! += targets.length;
-  me.clock += m.config.cost_ipi_send * targets.length;
+  const sender = me ? me.id : m.cpus.length;
+  trace_tlb_flush(m, me ? me.id : m.current_cpu, mm, start, end, pages, 'TLB_REMOTE_SEND_IPI');
+  const blk = (me ?? m.cpus[m.current_cpu]!).stats;
+  blk[S.shootdowns_sent]! += targets.length;
+  if (me) me.clock += m.config.cost_ipi_send * targets.length;
+  if (m.workersRunning) { send_ipis(m, sender, mm, targets, start, end); return; }
   for (const id of targets) {
     const cpu = m.cpus[id]!;
     if (cpu.active_mm !== mm) continue; // lazy: it already left this mm
@@ -112,6 +121,31 @@ function flush_tlb_others(m: Machine, me: Cpu, mm: mm_struct, start: number, end
     cpu.clock += m.config.cost_ipi_receive;
     trace_tlb_flush(m, id, mm, start, end, pages, 'TLB_REMOTE_SHOOTDOWN');
   }
+}
+
+/** Queue a shootdown for each target CPU and spin until all acknowledge (parallel mode). */
+function send_ipis(m: Machine, sender: number, mm: mm_struct, targets: number[], start: number, end: number): void {
+  for (const t of targets) {
+    while (!m.ipi.trySend(t, mm.id, start, end, sender)) ipi_poll(m);
+  }
+  m.ipi.waitAcks(sender, () => ipi_poll(m));
+}
+
+/**
+ * The shootdown interrupt handler of this thread's CPU (a worker): flush what each queued
+ * request names if this CPU still runs that mm (a lazy CPU just acks), then ack it.
+ */
+export function ipi_poll(m: Machine): void {
+  if (!m.isWorker) return;
+  const cpu = m.cpus[m.current_cpu]!;
+  if (!m.ipi.pending(cpu.id)) return;
+  m.ipi.drain(cpu.id, (mmId, start, end) => {
+    cpu.stats[S.shootdowns_received]! += 1;
+    cpu.clock += m.config.cost_ipi_receive;
+    if (!cpu.active_mm || cpu.active_mm.id !== mmId) return;
+    cpu.active_mm.tlb_gen++;
+    flush_cpu_pcid(m, cpu, mm_pcid(m, cpu.active_mm), start, end, end === TLB_FLUSH_ALL);
+  });
 }
 
 /** flush_tlb_page: one page of mm. */

@@ -1,0 +1,84 @@
+// A CPU worker: one simulated CPU on its own thread, attached to the machine's shared memory.
+// It waits for a job, runs the workload's accesses through its TLB and page walker, takes its
+// own page faults (under mmap_sem and the split ptl, in the same kernel code as everywhere),
+// handles shootdown IPIs at quantum boundaries and while it spins on locks, and reports back.
+import { workerData } from 'node:worker_threads';
+import { Machine, type MachineShared } from '../machine';
+import { lockWaits } from '../kernel/locking';
+import { ipi_poll } from '../arch/x86/mm/tlb';
+import { user_access } from '../arch/x86/mm/fault';
+import { UserSignal } from '../kernel/bug';
+import { createAccessStream, type Workload } from '../workload/patterns';
+import { C_CMD, C_STATE, C_RUN_ACTIVE, C_JOB_DONE, CMD_IDLE, CMD_RUN, CMD_EXIT, STATE_READY, STATE_RUNNING, STATE_DONE, STATE_FAILED,
+  readJson, writeJson, type WorkerJob, type WorkerResult } from './worker_protocol';
+
+interface Boot { shared: MachineShared; cpu: number; ctl: SharedArrayBuffer; io: SharedArrayBuffer }
+
+const boot = workerData as Boot;
+const ctl = new Int32Array(boot.ctl);
+const io = new Uint8Array(boot.io);
+const m = new Machine(undefined, boot.shared);
+m.current_cpu = boot.cpu;
+m.workersRunning = true;
+lockWaits.blocking = true;
+lockWaits.poll = () => ipi_poll(m);
+
+/** Run one job to its end (or until the process is killed); the outcome. */
+function runJob(job: WorkerJob): WorkerResult {
+  const cpu = m.cpus[boot.cpu]!;
+  const mm = m.mmView(job.mmId);
+  const stream = createAccessStream(job.workload as Workload, boot.cpu);
+  const addrs = new Float64Array(job.quantum), writes = new Uint8Array(job.quantum);
+  const faults = { n: 0 };
+  const clock0 = cpu.clock, log0 = m.log.lines.length;
+  let accesses = 0;
+  let signal: WorkerResult['signal'] = null;
+  try {
+    for (let n = stream.fill(addrs, writes); n > 0; n = stream.fill(addrs, writes)) {
+      ipi_poll(m);
+      for (let k = 0; k < n; k++) {
+        user_access(m, boot.cpu, mm, addrs[k]!, writes[k] === 1, faults);
+        accesses++;
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof UserSignal)) throw e;
+    signal = { name: e.name, address: e.address, message: e.message };
+  }
+  return { accesses, faults: faults.n, cycles: cpu.clock - clock0, activeMm: cpu.active_mm ? cpu.active_mm.id : -1, signal, dmesg: m.log.lines.slice(log0), staleTlb: m.staleTlb.splice(0) };
+}
+
+/** After its job, keep taking IPIs until the host ends the run. */
+function serveUntilRunEnds(): void {
+  while (Atomics.load(ctl, C_RUN_ACTIVE) === 1) {
+    ipi_poll(m);
+    Atomics.wait(ctl, C_RUN_ACTIVE, 1, 0.2);
+  }
+}
+
+/** The worker's loop: wait for a command, run it, report, repeat until told to exit. */
+function main(): void {
+  Atomics.store(ctl, C_STATE, STATE_READY);
+  Atomics.notify(ctl, C_STATE);
+  for (;;) {
+    Atomics.wait(ctl, C_CMD, CMD_IDLE);
+    const cmd = Atomics.exchange(ctl, C_CMD, CMD_IDLE);
+    if (cmd === CMD_EXIT) return;
+    if (cmd !== CMD_RUN) continue;
+    Atomics.store(ctl, C_STATE, STATE_RUNNING);
+    let state = STATE_DONE;
+    try {
+      writeJson(io, runJob(readJson<WorkerJob>(io)));
+    } catch (e) {
+      state = STATE_FAILED;
+      writeJson(io, { accesses: 0, faults: 0, cycles: 0, activeMm: -1, signal: null, dmesg: [], staleTlb: [], error: e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ''}` : String(e) });
+    }
+    Atomics.store(ctl, C_JOB_DONE, 1);
+    Atomics.notify(ctl, C_JOB_DONE);
+    serveUntilRunEnds();
+    Atomics.store(ctl, C_STATE, state);
+    Atomics.notify(ctl, C_STATE);
+  }
+}
+
+main();

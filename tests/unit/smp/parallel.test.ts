@@ -1,0 +1,61 @@
+// Parallel mode: each CPU on its own worker thread over the shared machine. Faults are taken on
+// the workers; the script's kernel calls run meanwhile and reach the workers' TLBs by IPI.
+import { describe, it, expect, afterEach } from 'vitest';
+import { createLab, type Lab } from '../../../src-engine/lab';
+
+const PG = 4096;
+let lab: Lab | null = null;
+afterEach(() => { lab?.reset_machine({ ram_mb: 4, cpus: 1 }); lab = null; }); // stops the workers
+
+/** A parallel-mode lab with one process and an anonymous region of `pages` pages. */
+function parallelLab(pages: number, config: Record<string, unknown> = {}) {
+  const L = createLab({ ram_mb: 64, cpus: 2, mode: 'parallel', ...config });
+  lab = L;
+  const mm = L.mm_alloc();
+  const base = L.mmap(mm, 0, pages * PG, L.PROT_READ | L.PROT_WRITE, L.MAP_PRIVATE | L.MAP_ANONYMOUS);
+  return { L, mm, base };
+}
+
+describe('parallel mode', () => {
+  it('workers fault in the pages of one mm concurrently; the machine stays consistent', () => {
+    const { L, mm, base } = parallelLab(1024);
+    const r = L.run_workloads([0, 1].map((cpu) => ({ cpu, mm, workload: { kind: 'random' as const, base, pages: 1024, write_fraction: 0.5, accesses: 40_000, seed: cpu + 1 } })));
+    expect(r.cpus.map((c) => c.accesses)).toEqual([40_000, 40_000]);
+    expect(r.cpus.every((c) => c.signal === null && c.faults > 0)).toBe(true);
+    const written = L.get_mm_counter(mm, L.MM_ANONPAGES);
+    expect(written).toBeGreaterThan(900);
+    expect(r.stats.counters['faults.anon']!.value + r.stats.counters['faults.wp-copy']!.value).toBeGreaterThanOrEqual(written);
+    expect(r.stats.counters.accesses!.perCpu.every((n) => n >= 40_000)).toBe(true); // retried translations count too
+    expect(L.check_invariants()).toEqual([]);
+  }, 60_000);
+
+  it('MADV_DONTNEED and munmap from the script while workers run: shootdowns by IPI, no stale TLB entry', () => {
+    const { L, mm, base } = parallelLab(512, { tlb_check: true });
+    let step = 0;
+    const r = L.run_workloads([0, 1].map((cpu) => ({ cpu, mm, workload: { kind: 'random' as const, base, pages: 256, write_fraction: 0.3, accesses: 200_000, seed: cpu + 7 } })), {
+      every: { ms: 2, run: () => {
+        if (step < 6) expect(L.madvise(mm, base + step * 32 * PG, 32 * PG, L.MADV_DONTNEED)).toBe(0);
+        else if (step === 6) expect(L.munmap(mm, base + 256 * PG, 256 * PG)).toBe(0);
+        step++;
+      } },
+    });
+    expect(step).toBeGreaterThan(0);
+    expect(r.cpus.every((c) => c.signal === null)).toBe(true);
+    expect(L.check_invariants()).toEqual([]);
+  }, 60_000);
+
+  it('a worker whose process touches an unmapped address reports SIGSEGV', () => {
+    const { L, mm, base } = parallelLab(16);
+    expect(L.munmap(mm, base, 16 * PG)).toBe(0);
+    const r = L.run_workloads([{ cpu: 1, mm, workload: { kind: 'sequential', base, pages: 16, write_fraction: 0, accesses: 10, seed: 1 } }]);
+    expect(r.cpus[0]!.signal?.name).toBe('SIGSEGV');
+    expect(L.dmesg().some((l) => l.includes('segfault'))).toBe(true);
+    expect(L.check_invariants()).toEqual([]);
+  }, 60_000);
+
+  it('pattern functions and cycle-timed callbacks are refused with a clear TypeError', () => {
+    const { L, mm, base } = parallelLab(4);
+    expect(() => L.run_workloads([{ cpu: 0, mm, pattern: () => base, accesses: 1 }])).toThrow(/deterministic/);
+    expect(() => L.run_workloads([{ cpu: 0, mm, workload: { kind: 'sequential', base, pages: 4, write_fraction: 0, accesses: 1, seed: 1 } }], { every: { cycles: 10, run: () => {} } })).toThrow(/ms/);
+  }, 60_000);
+});
