@@ -6,7 +6,7 @@ import { workerData } from 'node:worker_threads';
 import { Machine, type MachineShared } from '../machine';
 import { lockWaits } from '../kernel/locking';
 import { ipi_poll } from '../arch/x86/mm/tlb';
-import { user_access } from '../arch/x86/mm/fault';
+import { run_accesses } from '../arch/x86/mm/fault';
 import { UserSignal } from '../kernel/bug';
 import { createAccessStream, type Workload } from '../workload/patterns';
 import { C_CMD, C_STATE, C_RUN_ACTIVE, C_JOB_DONE, CMD_IDLE, CMD_RUN, CMD_EXIT, STATE_READY, STATE_RUNNING, STATE_DONE, STATE_FAILED,
@@ -31,21 +31,18 @@ function runJob(job: WorkerJob): WorkerResult {
   const addrs = new Float64Array(job.quantum), writes = new Uint8Array(job.quantum);
   const faults = { n: 0 };
   const clock0 = cpu.clock, log0 = m.log.lines.length;
-  let accesses = 0;
+  const done = { n: 0 };
   let signal: WorkerResult['signal'] = null;
   try {
     for (let n = stream.fill(addrs, writes); n > 0; n = stream.fill(addrs, writes)) {
       ipi_poll(m);
-      for (let k = 0; k < n; k++) {
-        user_access(m, boot.cpu, mm, addrs[k]!, writes[k] === 1, faults);
-        accesses++;
-      }
+      run_accesses(m, cpu, mm, addrs, writes, n, faults, done);
     }
   } catch (e) {
     if (!(e instanceof UserSignal)) throw e;
     signal = { name: e.name, address: e.address, message: e.message };
   }
-  return { accesses, faults: faults.n, cycles: cpu.clock - clock0, activeMm: cpu.active_mm ? cpu.active_mm.id : -1, signal, dmesg: m.log.lines.slice(log0), staleTlb: m.staleTlb.splice(0) };
+  return { accesses: done.n, faults: faults.n, cycles: cpu.clock - clock0, activeMm: cpu.active_mm ? cpu.active_mm.id : -1, signal, dmesg: m.log.lines.slice(log0), staleTlb: m.staleTlb.splice(0) };
 }
 
 /** After its job, keep taking IPIs until the host ends the run. */

@@ -5,7 +5,7 @@
 // times, as CPU 0's process context.
 import type { Machine } from '../machine';
 import type { mm_struct } from '../mm/mm_types';
-import { user_access } from '../arch/x86/mm/fault';
+import { run_accesses } from '../arch/x86/mm/fault';
 import { UserSignal } from '../kernel/bug';
 import { createAccessStream, resolveWorkload, type Workload } from '../workload/patterns';
 import { CpuWorkerPool } from './worker_pool';
@@ -168,17 +168,16 @@ function runQuantum(m: Machine, r: Running, addrs: Float64Array, writes: Uint8Ar
   const { cpu, mm } = r.job;
   const saved = m.current_cpu;
   m.current_cpu = cpu;
+  const done = { n: 0 };
   try {
-    for (let k = 0; k < n; k++) {
-      user_access(m, cpu, mm, addrs[k]!, writes[k] === 1, faults);
-      r.out.accesses++;
-    }
+    run_accesses(m, m.cpus[cpu]!, mm, addrs, writes, n, faults, done);
     return false;
   } catch (e) {
     if (!(e instanceof UserSignal)) throw e;
     r.out.signal = { name: e.name, address: e.address, message: e.message };
     return true;
   } finally {
+    r.out.accesses += done.n;
     m.current_cpu = saved;
   }
 }

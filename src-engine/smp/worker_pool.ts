@@ -8,12 +8,27 @@ import { C_CMD, C_STATE, C_RUN_ACTIVE, C_JOB_DONE, C_WORDS, CMD_RUN, CMD_EXIT, S
 
 const BOOT_TIMEOUT_MS = 60_000;
 
-/** The script a worker starts with: cpu_worker.ts through tsx from sources, or the built .js. */
-function bootstrap(): { code: string; eval: boolean } | { file: URL; eval: false } {
-  const ts = new URL('./cpu_worker.ts', import.meta.url);
-  if (!import.meta.url.endsWith('.ts')) return { file: new URL('./cpu_worker.js', import.meta.url), eval: false };
-  const api = import.meta.resolve('tsx/esm/api');
-  return { code: `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(ts.href)}, ${JSON.stringify(ts.href)}))`, eval: true };
+/**
+ * The script a worker starts with: it imports cpu_worker.ts through tsx (running from sources)
+ * or the built cpu_worker.js next to this module, and on failure writes the error into its
+ * mailbox and marks itself failed, so the host (blocked in Atomics.wait) learns of it at once.
+ */
+function bootstrap(): string {
+  const fromSources = import.meta.url.endsWith('.ts');
+  const target = new URL(fromSources ? './cpu_worker.ts' : './cpu_worker.js', import.meta.url).href;
+  const load = fromSources
+    ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => m.tsImport(${JSON.stringify(target)}, ${JSON.stringify(target)}))`
+    : `import(${JSON.stringify(target)})`;
+  return `const { workerData } = require('node:worker_threads');
+${load}.catch((e) => {
+  const msg = new TextEncoder().encode(JSON.stringify(String(e && e.stack || e)));
+  const io = new Uint8Array(workerData.io);
+  new DataView(workerData.io).setUint32(0, msg.length);
+  io.set(msg.subarray(0, io.length - 4), 4);
+  const ctl = new Int32Array(workerData.ctl);
+  Atomics.store(ctl, ${C_STATE}, ${STATE_FAILED});
+  Atomics.notify(ctl, ${C_STATE});
+});`;
 }
 
 export class CpuWorkerPool {
@@ -25,12 +40,12 @@ export class CpuWorkerPool {
   /** Start one worker per CPU of m (they boot in the background). */
   constructor(m: Machine) {
     const shared = m.shared();
-    const boot = bootstrap();
+    const code = bootstrap();
     for (let cpu = 0; cpu < m.cpus.length; cpu++) {
       const ctl = new Int32Array(new SharedArrayBuffer(C_WORDS * 4));
       const io = new Uint8Array(new SharedArrayBuffer(IO_BYTES));
       const data = { shared, cpu, ctl: ctl.buffer, io: io.buffer };
-      const w = 'code' in boot ? new Worker(boot.code, { eval: true, workerData: data }) : new Worker(boot.file, { workerData: data });
+      const w = new Worker(code, { eval: true, workerData: data });
       w.on('error', (e) => { this.failed = `CPU worker ${cpu} failed: ${e.message}`; Atomics.store(ctl, C_STATE, STATE_FAILED); Atomics.notify(ctl, C_STATE); });
       w.unref();
       this.workers.push(w);
@@ -47,7 +62,9 @@ export class CpuWorkerPool {
         if (Date.now() - t0 > BOOT_TIMEOUT_MS) throw new Error('CPU workers did not start within 60 s');
         Atomics.wait(ctl, C_STATE, STATE_BOOTING, 100);
       }
-      if (Atomics.load(ctl, C_STATE) === STATE_FAILED) throw new Error(this.failed ?? 'a CPU worker failed to start');
+      if (Atomics.load(ctl, C_STATE) === STATE_FAILED) {
+        throw new Error(`a CPU worker failed to start: ${readJson<string>(this.io[this.ctl.indexOf(ctl)]!)}`);
+      }
     }
   }
 

@@ -51,6 +51,9 @@ async function bundleAndRun(argv: string[]): Promise<number> {
   const outfile = join(tmpdir(), 'mmu-lab-bench', 'run.mjs');
   await build({ entryPoints: [fileURLToPath(import.meta.url)], bundle: true, platform: 'node', format: 'esm', target: 'node20',
     outfile, external: ['esbuild'], logLevel: 'warning', keepNames: false });
+  // The engine starts CPU workers from cpu_worker.js next to its own module: bundle it there too.
+  await build({ entryPoints: [fileURLToPath(new URL('../../src-engine/smp/cpu_worker.ts', import.meta.url))], bundle: true, platform: 'node',
+    format: 'esm', target: 'node20', outfile: join(dirname(outfile), 'cpu_worker.js'), logLevel: 'warning', keepNames: false });
   const env = { ...process.env, MMU_BENCH_BUNDLED: '1', MMU_BENCH_DIR: benchDir() };
   const r = spawnSync(process.execPath, [outfile, ...argv], { stdio: 'inherit', env });
   if (r.error) throw r.error;

@@ -6,7 +6,7 @@ import type { mm_struct } from '../../../mm/mm_types';
 import { Cpu, switch_mm, mm_pcid } from './tlb';
 import { read_entry, walk_pte } from '../../../mm/pgtable';
 import { _PAGE_PRESENT, _PAGE_USER, _PAGE_RW, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, pte_pfn, pte_hw_present, table_index, __pte, PAGE_SIZE } from '../pgtable_types';
-import { tlbFlagsFromPte, TLB_RW, TLB_DIRTY, TLB_HIT_L1, pwcPrefix } from './tlb_hw';
+import { tlbFlagsFromPte, TLB_RW, TLB_DIRTY, TLB_HIT_L1, pwcPrefix, type TlbHierarchy } from './tlb_hw';
 import { S } from '../../../metrics/catalog';
 import { PG_buddy } from '../../../mm/page';
 import { find_vma, expand_stack } from '../../../mm/mmap';
@@ -70,11 +70,15 @@ function hw_walk(m: Machine, cpu: Cpu, mm: mm_struct, vpn: number, addr: number,
  * read-only faults (and drops the entry); one whose dirty bit is clear re-walks, as x86 does.
  */
 function translate(m: Machine, cpu: Cpu, mm: mm_struct, addr: number, write: boolean): number {
-  const c = m.config, tlb = cpu.tlb, blk = cpu.stats;
   const vpn = Math.floor(addr / PAGE_SIZE);
   const pcid = mm_pcid(m, mm);
-  blk[S.accesses]! += 1;
-  const pfn = tlb.lookup(vpn, pcid);
+  cpu.stats[S.accesses]! += 1;
+  return translate_looked_up(m, cpu, mm, addr, write, vpn, pcid, cpu.tlb.lookup(vpn, pcid));
+}
+
+/** translate, given the TLB lookup already made for (vpn, pcid) and its result pfn. */
+function translate_looked_up(m: Machine, cpu: Cpu, mm: mm_struct, addr: number, write: boolean, vpn: number, pcid: number, pfn: number): number {
+  const c = m.config, tlb = cpu.tlb, blk = cpu.stats;
   if (pfn >= 0) {
     const f = tlb.lastFlags;
     if (tlb.lastLevel === TLB_HIT_L1) { blk[S.l1_tlb_hits]! += 1; cpu.clock += c.cost_access; }
@@ -180,6 +184,72 @@ function mm_fault_error(m: Machine, mm: mm_struct, cpu: Cpu, address: number, wr
  * One user access of a byte range inside one page: translate (faulting as needed) and return
  * the physical address of addr. Counts the faults taken in faults.n.
  */
+const FAST_WRITE = TLB_RW | TLB_DIRTY;
+
+/**
+ * The hit loop: from index k, the accesses that hit the L1 dTLB with nothing else to do (a read,
+ * or a write through a writable dirty entry). Returns the index of the first one that needs
+ * more (or n). Small on purpose, so the JIT keeps it tight.
+ */
+function l1_hits(tlb: TlbHierarchy, addrs: Float64Array, writes: Uint8Array, k: number, n: number, pcid: number): number {
+  for (; k < n; k++) {
+    const pfn = tlb.lookup(Math.floor(addrs[k]! / PAGE_SIZE), pcid);
+    if (pfn < 0 || tlb.lastLevel !== TLB_HIT_L1 || (writes[k] === 1 && (tlb.lastFlags & FAST_WRITE) !== FAST_WRITE)) {
+      stoppedPfn = pfn;
+      return k;
+    }
+  }
+  return n;
+}
+/** The lookup result of the access l1_hits stopped at. */
+let stoppedPfn = -1;
+
+/**
+ * A CPU's hot loop: n accesses (addrs[k], writes[k] = 1 for a store) by mm on cpu. L1 TLB hits
+ * are counted in bulk; anything else goes through translate and the fault path. The accesses
+ * completed are added to done.n; a signal that kills the process is thrown (UserSignal).
+ */
+export function run_accesses(m: Machine, cpu: Cpu, mm: mm_struct, addrs: Float64Array, writes: Uint8Array, n: number, faults: { n: number }, done: { n: number }): void {
+  switch_mm(m, cpu, mm);
+  const tlb = cpu.tlb, blk = cpu.stats, pcid = mm_pcid(m, mm), fast = !m.config.tlb_check;
+  let hits = 0, k = 0;
+  try {
+    while (k < n) {
+      if (fast) {
+        const j = l1_hits(tlb, addrs, writes, k, n, pcid);
+        hits += j - k;
+        k = j;
+        if (k === n) break;
+      }
+      slow_access(m, cpu, mm, addrs[k]!, writes[k] === 1, pcid, faults, fast);
+      k++;
+    }
+  } finally {
+    blk[S.accesses]! += hits;
+    blk[S.l1_tlb_hits]! += hits;
+    cpu.clock += hits * m.config.cost_access;
+    done.n += k;
+  }
+}
+
+/**
+ * One access that is not a plain L1 hit: translate (its TLB lookup was already made when
+ * `looked` is true, so its result is in the TLB's last* fields), faulting until it succeeds.
+ */
+function slow_access(m: Machine, cpu: Cpu, mm: mm_struct, addr: number, write: boolean, pcid: number, faults: { n: number }, looked: boolean): void {
+  const vpn = Math.floor(addr / PAGE_SIZE);
+  cpu.stats[S.accesses]! += 1;
+  const pfn = looked ? stoppedPfn : cpu.tlb.lookup(vpn, pcid);
+  let r = translate_looked_up(m, cpu, mm, addr, write, vpn, pcid, pfn);
+  for (let tries = 0; r < 0; tries++) {
+    if (tries === 16) throw new Error(`user access at 0x${addr.toString(16)} kept faulting (16 faults without progress): a lab bug`);
+    faults.n++;
+    __do_page_fault(m, cpu, mm, addr, -(r + 1));
+    r = translate(m, cpu, mm, addr, write);
+  }
+  m.oomRetries = 0;
+}
+
 export function user_access(m: Machine, cpuId: number, mm: mm_struct, addr: number, write: boolean, faults: { n: number }): number {
   const cpu = m.cpus[cpuId]!;
   switch_mm(m, cpu, mm);
