@@ -79,6 +79,10 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
     mm.mmap_sem.down_write();
     try { return body(); } finally { mm.mmap_sem.up_write(); }
   };
+  /** User accesses need a CPU's TLB, which a worker owns while CPUs run in parallel mode. */
+  const notWhileWorkersRun = (fn: string): void => {
+    if (m.workersRunning) throw new TypeError(`${fn}: every CPU is running on a worker thread now; make user accesses before or after run_workloads (kernel calls such as proc_mem_rw work meanwhile)`);
+  };
   /** A length argument: a non-negative integer. */
   const checkedLen = (fn: string, len: unknown): number => A.uint(fn, 'len', len);
   /** Run a zapping call and record its pages, simulated cycles and host time under `api`. */
@@ -416,7 +420,7 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
 
     // ---- user-level access from a CPU ----
     user_read: (mm: unknown, addr: number, len: number, cpu = 0): Uint8Array => {
-      const x = A.mm('user_read', mm); A.uint('user_read', 'addr', addr); checkedLen('user_read', len); const c = A.cpu('user_read', cpu);
+      const x = A.mm('user_read', mm); notWhileWorkersRun('user_read'); A.uint('user_read', 'addr', addr); checkedLen('user_read', len); const c = A.cpu('user_read', cpu);
       const outBuf = new Uint8Array(len);
       for (let done = 0; done < len; ) {
         const a = addr + done, n = Math.min(T.PAGE_SIZE - (a % T.PAGE_SIZE), len - done);
@@ -428,7 +432,7 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
       return outBuf;
     },
     user_write: (mm: unknown, addr: number, data: Uint8Array, cpu = 0): void => {
-      const x = A.mm('user_write', mm); A.uint('user_write', 'addr', addr); A.bytes('user_write', 'data', data); const c = A.cpu('user_write', cpu);
+      const x = A.mm('user_write', mm); notWhileWorkersRun('user_write'); A.uint('user_write', 'addr', addr); A.bytes('user_write', 'data', data); const c = A.cpu('user_write', cpu);
       for (let done = 0; done < data.length; ) {
         const a = addr + done, n = Math.min(T.PAGE_SIZE - (a % T.PAGE_SIZE), data.length - done);
         const pa = user_access(m, c, x, a, true, { n: 0 });
@@ -437,7 +441,7 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
       }
     },
     touch: (mm: unknown, start: number, len: number, mode: 'r' | 'w', cpu = 0): number => {
-      const x = A.mm('touch', mm); A.uint('touch', 'start', start); checkedLen('touch', len); const c = A.cpu('touch', cpu);
+      const x = A.mm('touch', mm); notWhileWorkersRun('touch'); A.uint('touch', 'start', start); checkedLen('touch', len); const c = A.cpu('touch', cpu);
       if (mode !== 'r' && mode !== 'w') throw new TypeError(`touch: mode must be 'r' or 'w', got ${String(mode)}`);
       const faults = { n: 0 };
       const first = Math.floor(start / T.PAGE_SIZE), last = Math.ceil((start + len) / T.PAGE_SIZE);

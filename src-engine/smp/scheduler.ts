@@ -9,6 +9,7 @@ import { run_accesses } from '../arch/x86/mm/fault';
 import { UserSignal } from '../kernel/bug';
 import { createAccessStream, resolveWorkload, type Workload } from '../workload/patterns';
 import { CpuWorkerPool } from './worker_pool';
+import { lockWaits } from '../kernel/locking';
 import type { WorkerResult } from './worker_protocol';
 import { customStream, resolveCustomWorkload, type CustomPattern } from '../workload/custom';
 import type { AccessStream } from '../workload/stream';
@@ -233,15 +234,18 @@ function run_parallel(m: Machine, jobs: CpuJob[], opts: RunOptions): RunResult {
   };
   tick.nextEvery = undefined as number | undefined;
   m.workersRunning = true;
+  const wasBlocking = lockWaits.blocking;
+  lockWaits.blocking = true; // a lock the script's thread wants may be held by a worker for a while
   let results: Map<number, WorkerResult>;
   try {
     results = pool.run(wire, Math.min(sampleMs, every?.ms ?? Infinity), tick);
   } catch (e) {
-    m.workersRunning = false;
     m.stats.endInterval(interval);
     throw e;
+  } finally {
+    m.workersRunning = false;
+    lockWaits.blocking = wasBlocking;
   }
-  m.workersRunning = false;
   return parallelResult(m, jobs, results, interval, samples, performance.now() - t0);
 }
 
