@@ -1,6 +1,6 @@
 // mm/mlock.c: mlock/munlock of ranges (VM_LOCKED, locked_vm, PG_mlocked on populated pages).
 import type { mm_struct, vm_area_struct } from './mm_types';
-import { find_vma, vma_modify } from './mmap';
+import { for_each_vma_in_range, vma_modify } from './mmap';
 import { walk_pte, read_entry } from './pgtable';
 import { pte_present, PAGE_SIZE } from '../arch/x86/pgtable_types';
 import { vm_normal_page } from './mm';
@@ -43,21 +43,8 @@ function apply_vma_lock_flags(mm: mm_struct, start: number, len: number, flags: 
   const end = start + len;
   if (end < start) return -EINVAL;
   if (end === start) return 0;
-  let vma = find_vma(mm, start);
-  if (!vma || vma.vm_start > start) return -ENOMEM;
-  const pprev = { v: start > vma.vm_start ? vma : vma.vm_prev };
-  for (let nstart = start; ; ) {
-    const newflags = (vma.vm_flags & ~(VM_LOCKED | VM_LOCKONFAULT)) | flags;
-    const tmp = Math.min(vma.vm_end, end);
-    const err = mlock_fixup(vma, pprev, nstart, tmp, newflags);
-    if (err) return err;
-    nstart = tmp;
-    if (nstart < pprev.v!.vm_end) nstart = pprev.v!.vm_end;
-    if (nstart >= end) return 0;
-    const next = pprev.v!.vm_next;
-    if (!next || next.vm_start !== nstart) return -ENOMEM;
-    vma = next;
-  }
+  return for_each_vma_in_range(mm, start, end, (vma, pprev, s, e) =>
+    mlock_fixup(vma, pprev, s, e, (vma.vm_flags & ~(VM_LOCKED | VM_LOCKONFAULT)) | flags));
 }
 
 /** sys_mlock: lock and populate [start, start+len). 0 or -ENOMEM/-EAGAIN/-EINVAL. */

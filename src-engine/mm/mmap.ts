@@ -188,6 +188,29 @@ export function vma_modify(vma: vm_area_struct, pprev: { v: vm_area_struct | nul
   return vma;
 }
 
+/**
+ * Apply `fixup(vma, pprev, start, end)` to every vma covering [start, end), in order, as
+ * mprotect and mlock walk their ranges: 0, the first error a fixup returns, or -ENOMEM when
+ * the range starts or continues in a hole.
+ */
+export function for_each_vma_in_range(mm: mm_struct, start: number, end: number,
+  fixup: (vma: vm_area_struct, pprev: { v: vm_area_struct | null }, start: number, end: number) => number): number {
+  let vma = find_vma(mm, start);
+  if (!vma || vma.vm_start > start) return -ENOMEM;
+  const pprev = { v: start > vma.vm_start ? vma : vma.vm_prev };
+  for (let nstart = start; ; ) {
+    const tmp = Math.min(vma.vm_end, end);
+    const err = fixup(vma, pprev, nstart, tmp);
+    if (err) return err;
+    nstart = tmp;
+    if (nstart < pprev.v!.vm_end) nstart = pprev.v!.vm_end;
+    if (nstart >= end) return 0;
+    const next: vm_area_struct | null = pprev.v!.vm_next;
+    if (!next || next.vm_start !== nstart) return -ENOMEM;
+    vma = next;
+  }
+}
+
 /** Whether two vmas' attributes allow merging (is_mergeable_vma + anon_vma compatibility). */
 function mergeable(v: vm_area_struct, flags: number, file: file | null, anon: unknown): boolean {
   return v.vm_flags === flags && v.vm_file === file && !v.vm_ops?.close

@@ -1,6 +1,6 @@
 // mm/mprotect.c: mprotect with vma merging/splitting and change_protection.
 import type { mm_struct, vm_area_struct } from './mm_types';
-import { find_vma, vma_modify, vma_set_page_prot, vma_wants_writenotify, vm_stat_account, calc_vm_prot_bits } from './mmap';
+import { for_each_vma_in_range, vma_modify, vma_set_page_prot, vma_wants_writenotify, vm_stat_account, calc_vm_prot_bits } from './mmap';
 import { read_entry, pte_offset, pte_lockptr, walk_pmd, entry_none, entry_bad, pmd_addr_end } from './pgtable';
 import { pgprot_t, pte_present, pte_modify, pte_mkwrite, pte_dirty, PAGE_SIZE, TASK_SIZE } from '../arch/x86/pgtable_types';
 import { mmu_notifier_invalidate_range_start, mmu_notifier_invalidate_range_end } from './mmu_notifier';
@@ -78,21 +78,10 @@ export function do_mprotect(mm: mm_struct, start: number, len: number, prot: num
   const end = start + len;
   if (end <= start || start > TASK_SIZE) return -ENOMEM;
   if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) return -EINVAL;
-  let vma = find_vma(mm, start);
-  if (!vma || vma.vm_start > start) return -ENOMEM;
-  const pprev = { v: start > vma.vm_start ? vma : vma.vm_prev };
-  for (let nstart = start; ; ) {
-    let newflags = calc_vm_prot_bits(prot) | (vma.vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC));
+  return for_each_vma_in_range(mm, start, end, (vma, pprev, s, e) => {
+    const newflags = calc_vm_prot_bits(prot) | (vma.vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC));
+    // newflags >> 4 puts VM_MAY* where VM_* are: asking for what the mapping may never have.
     if ((newflags & ~(newflags >> 4)) & (VM_READ | VM_WRITE | VM_EXEC)) return -EACCES;
-    const tmp = Math.min(vma.vm_end, end);
-    const err = mprotect_fixup(vma, pprev, nstart, tmp, newflags);
-    if (err) return err;
-    nstart = tmp;
-    if (nstart < pprev.v!.vm_end) nstart = pprev.v!.vm_end;
-    if (nstart >= end) return 0;
-    const next = pprev.v!.vm_next;
-    if (!next || next.vm_start !== nstart) return -ENOMEM;
-    vma = next;
-    newflags = 0;
-  }
+    return mprotect_fixup(vma, pprev, s, e, newflags);
+  });
 }
