@@ -13,7 +13,7 @@ import { Cpu } from './arch/x86/mm/tlb';
 import { SwapDevice } from './mm/swapfile';
 import { MemtypeTable } from './arch/x86/mm/pat';
 import { PAGE_SIZE } from './arch/x86/pgtable_types';
-import { FAULT_CYCLES, cycles_to_ns } from './costs';
+import { cycles_to_ns } from './costs';
 import type { vm_area_struct as VmaT } from './mm/mm_types';
 import { swap_free_entry } from './mm/swap_state';
 import { AnonVmaSlab, type AnonVmaBuffers } from './mm/anon_vma_slab';
@@ -270,14 +270,16 @@ export class Machine {
   accountFault(mm: mm_struct, address: number, write: boolean, handler: () => number, cpu = this.current_cpu, forceType?: FaultType): number {
     const t0 = performance.now();
     const saved = this.current_cpu;
+    const c = this.cpus[cpu]!;
+    const clock0 = c.clock;
     this.current_cpu = cpu;
     this.faultType = 'error';
+    c.clock += this.config.cost_fault_entry;
     let ret: number;
     try { ret = handler(); } finally { this.current_cpu = saved; }
     const type = (forceType ?? this.faultType) as FaultType;
     const ns = Math.round((performance.now() - t0) * 1e6);
-    const cycles = FAULT_CYCLES[type]?.cycles ?? 0;
-    this.cpus[cpu]!.clock += cycles;
+    const cycles = c.clock - clock0; // entry plus what the path charged (allocation, copies, ptes)
     recordFault(this.stats.counters(cpu), this.stats.histograms(cpu), type, cycles, ns);
     if (this.trace.on('page_fault')) this.trace.emit({ name: 'page_fault', cpu, mm, address, write, type, cycles, ns, sim_ns: cycles_to_ns(cycles) });
     return ret;

@@ -32,6 +32,14 @@ export interface MachineConfig {
   cost_walk_ref: number;
   cost_ipi_send: number;
   cost_ipi_receive: number;
+  cost_fault_entry: number;
+  cost_page_alloc: number;
+  cost_clear_page: number;
+  cost_copy_page: number;
+  cost_map_pte: number;
+  cost_anon_rmap: number;
+  cost_file_rmap: number;
+  cost_set_page_dirty: number;
   cost_zap_pte: number;
   cost_zap_page: number;
   cost_free_page: number;
@@ -79,6 +87,14 @@ export const PARAMS: { [K in keyof MachineConfig]: ParamSpec<MachineConfig[K]> }
   cost_walk_ref: { default: 17, unit: 'cycles', description: 'each page-table memory reference a walk makes (references the page-walk cache does not save)', check: int(0, 1 << 20) },
   cost_ipi_send: { default: 1500, unit: 'cycles', description: 'sending one TLB-shootdown IPI and waiting for its ack (~0.6 µs, about two null syscalls)', check: int(0, 1 << 24) },
   cost_ipi_receive: { default: 1000, unit: 'cycles', description: 'taking a shootdown interrupt and flushing on the receiving CPU', check: int(0, 1 << 24) },
+  cost_fault_entry: { default: 2300, unit: 'cycles', description: 'taking a page fault and returning from it: exception entry, mmap_sem, the walk to the pte (RESULTS.md §1: a zero-page read fault, 1024 ns, less mapping the pte)', check: int(0, 1 << 24) },
+  cost_page_alloc: { default: 1000, unit: 'cycles', description: 'allocating a page (allocator and memcg charge); page tables too', check: int(0, 1 << 24) },
+  cost_clear_page: { default: 490, unit: 'cycles', description: 'zeroing 4 KiB (RESULTS.md ref: memset over a 256 MiB range, 199 ns per 4 KiB)', check: int(0, 1 << 24) },
+  cost_copy_page: { default: 740, unit: 'cycles', description: 'copying 4 KiB for a COW break (RESULTS.md ref: memcpy 256 MiB, 304 ns per 4 KiB)', check: int(0, 1 << 24) },
+  cost_map_pte: { default: 200, unit: 'cycles', description: 'writing one pte under its lock in a fault (RESULTS.md §3: fault-around, ~160 ns per page mapped, with the file rmap)', check: int(0, 1 << 24) },
+  cost_anon_rmap: { default: 1600, unit: 'cycles', description: 'page_add_new_anon_rmap, LRU add and counters of a new anonymous page (RESULTS.md §1: an anon write fault, 2286 ns, less the other parts)', check: int(0, 1 << 24) },
+  cost_file_rmap: { default: 190, unit: 'cycles', description: 'page_add_file_rmap and the counter of a page-cache page mapped by a fault', check: int(0, 1 << 24) },
+  cost_set_page_dirty: { default: 1000, unit: 'cycles', description: 'set_page_dirty and dirty balancing of a shared write fault (RESULTS.md §3: MAP_SHARED write, 1516 ns)', check: int(0, 1 << 24) },
   cost_zap_pte: { default: 130, unit: 'cycles', description: 'clearing one pte in a zap (RESULTS.md §4: zero-page ptes, 54 ns/page)', check: int(0, 1 << 20) },
   cost_zap_page: { default: 300, unit: 'cycles', description: 'dropping a mapped page in a zap: rmap, counters, gather (RESULTS.md §4: shared tmpfs DONTNEED 176 ns/page, less the pte clear)', check: int(0, 1 << 20) },
   cost_free_page: { default: 470, unit: 'cycles', description: 'returning a page to the allocator (RESULTS.md §4: anon DONTNEED 368 ns/page, less the above)', check: int(0, 1 << 20) },

@@ -504,6 +504,7 @@ export function do_set_pte(vma: vm_area_struct, address: number, page: number, p
   const m = vma.m, mm = vma.vm_mm;
   let entry = pfn_pte(page, vma.vm_page_prot);
   if (write) entry = maybe_mkwrite(pte_mkdirty(entry), vma);
+  m.charge(m.config.cost_map_pte);
   if (anon) {
     mm.add_counter(MM_ANONPAGES, 1);
     page_add_new_anon_rmap(m, page, vma, address);

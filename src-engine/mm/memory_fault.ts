@@ -108,6 +108,7 @@ function do_anonymous_page(mm: mm_struct, vma: vm_area_struct, address: number, 
     const { ptep, ptl } = map_lock(m, pmdp, address);
     if (pte_none(read_entry(m, ptep))) m.phys.write_entry(ptep, entry);
     ptl.unlock();
+    m.charge(m.config.cost_map_pte);
     note(m, 'zero-page');
     return 0;
   }
@@ -124,6 +125,7 @@ function do_anonymous_page(mm: mm_struct, vma: vm_area_struct, address: number, 
   lru_cache_add(m, page);
   m.phys.write_entry(ptep, entry);
   ptl.unlock();
+  m.charge(m.config.cost_map_pte);
   note(m, 'anon');
   return 0;
 }
@@ -206,6 +208,7 @@ function do_cow_fault(mm: mm_struct, vma: vm_area_struct, address: number, pmdp:
   const { ret, page } = __do_fault(vma, address, pgoff, flags);
   if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) { put_page(m, new_page); return ret; }
   m.phys.copy_page(new_page, page);
+  m.charge(m.config.cost_copy_page);
   m.mem.set(new_page, PG_uptodate);
   const { ptep, ptl } = map_lock(m, pmdp, address);
   if (!pte_same(read_entry(m, ptep), orig)) {
@@ -254,6 +257,7 @@ function do_shared_fault(mm: mm_struct, vma: vm_area_struct, address: number, pm
   do_set_pte(vma, address, page, ptep, true, false);
   ptl.unlock();
   set_page_dirty(m, page);
+  m.charge(m.config.cost_set_page_dirty);
   unlock_page(m, page);
   if (!vma.vm_ops!.page_mkwrite && vma.vm_file) vma.vm_file.f_inode.mtime = m.cycles;
   note(m, 'shared');
@@ -266,6 +270,7 @@ function wp_page_reuse(vma: vm_area_struct, address: number, ptep: number, ptl: 
   const m = vma.m;
   const entry = maybe_mkwrite(pte_mkdirty(pte_mkyoung(orig)), vma);
   if (!pte_same(entry, read_entry(m, ptep))) m.phys.write_entry(ptep, entry);
+  m.charge(m.config.cost_map_pte);
   ptl.unlock();
   if (dirty_shared && page !== null) {
     if (!page_mkwrite) lock_page(m, page);
@@ -307,6 +312,7 @@ function wp_page_copy(mm: mm_struct, vma: vm_area_struct, address: number, pmdp:
     page_add_new_anon_rmap(m, new_page, vma, address);
     lru_cache_add(m, new_page);
     m.phys.write_entry(ptep, entry);
+    m.charge(m.config.cost_map_pte);
     if (old !== null) page_remove_rmap(m, old);
     drop = old;
     copied = true;
@@ -324,6 +330,7 @@ function wp_page_copy(mm: mm_struct, vma: vm_area_struct, address: number, pmdp:
 
 /** cow_user_page: copy the old page, or (no struct page) the bytes the user sees, else zeros. */
 function cow_user_page(m: Machine, dst: number, src: number | null, orig: pte_t): void {
+  m.charge(m.config.cost_copy_page);
   if (src !== null) { m.phys.copy_page(dst, src); return; }
   const bytes = pte_hw_present(orig) ? m.phys.read(pte_pfn(orig) * PAGE_SIZE, PAGE_SIZE) : null;
   if (bytes) m.phys.ram.set(bytes, dst * PAGE_SIZE);

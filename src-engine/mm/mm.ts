@@ -86,6 +86,7 @@ export function alloc_pages(m: Machine, gfp: number, order: number): number | nu
 export function alloc_pages_nofail_inject(m: Machine, gfp: number, order: number): number | null {
   const pfn = m.alloc.alloc(order);
   if (pfn === null) return null;
+  m.charge(m.config.cost_page_alloc + (gfp & __GFP_ZERO ? m.config.cost_clear_page << order : 0));
   m.mem.set_refcount(pfn, 1);
   for (let i = 0; i < 1 << order; i++) {
     if (gfp & __GFP_ZERO) m.phys.clear_page(pfn + i);

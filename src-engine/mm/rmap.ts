@@ -9,6 +9,7 @@ import { PageAnon } from './mm';
 
 /** page_add_file_rmap: one more mapping of a file (or driver) page. */
 export function page_add_file_rmap(m: Machine, pfn: number): void {
+  m.charge(m.config.cost_file_rmap);
   m.mem.mapcount_add(pfn, 1);
 }
 
@@ -39,6 +40,7 @@ function __page_set_anon_rmap(m: Machine, pfn: number, vma: vm_area_struct, addr
 export function page_add_new_anon_rmap(m: Machine, pfn: number, vma: vm_area_struct, addr: number): void {
   BUG_ON(m.log, m.config.debug_vm && (addr < vma.vm_start || addr >= vma.vm_end), 'page_add_new_anon_rmap',
     'VM_BUG_ON_VMA(address < vma->vm_start || address >= vma->vm_end, vma)');
+  m.charge(m.config.cost_anon_rmap);
   m.mem.set(pfn, PG_swapbacked);
   m.mem.set_mapcount_raw(pfn, 0);
   __page_set_anon_rmap(m, pfn, vma, addr, true);
