@@ -13,14 +13,14 @@ import { Cpu } from './arch/x86/mm/tlb';
 import { SwapDevice } from './mm/swapfile';
 import { MemtypeTable } from './arch/x86/mm/pat';
 import { PAGE_SIZE } from './arch/x86/pgtable_types';
-import { cycles_to_ns } from './costs';
+import { cycles_to_ns, CPU_GHZ } from './costs';
 import type { vm_area_struct as VmaT } from './mm/mm_types';
 import { swap_free_entry } from './mm/swap_state';
 import { AnonVmaSlab, type AnonVmaBuffers } from './mm/anon_vma_slab';
 import { IpiMailboxes, type IpiBuffers } from './smp/ipi';
 
 import { Stats, type SharedStats } from './metrics/stats';
-import { createLabStats, attachLabStats, recordFault } from './metrics/catalog';
+import { createLabStats, attachLabStats, recordFault, recordLockWait, LOCKS } from './metrics/catalog';
 import type { FaultType } from './mm/memory_fault';
 
 export type FailSite = 'page_alloc' | 'pte_alloc' | 'pmd_alloc' | 'pud_alloc' | 'track_pfn';
@@ -287,6 +287,17 @@ export class Machine {
 
   /** Simulated cycles of every CPU added up. */
   get cycles(): number { return this.cpus.reduce((n, c) => n + c.clock, 0); }
+  /**
+   * Account a contended lock acquisition on the current CPU: counted, and the host time waited
+   * (converted at the modelled clock) added to its wait cycles and its simulated clock.
+   */
+  recordLockWait(kind: number, ns: number): void {
+    const cpu = this.cpus[this.current_cpu]!;
+    const cycles = Math.round(ns * CPU_GHZ);
+    recordLockWait(cpu.stats, LOCKS[kind]!, cycles);
+    cpu.clock += cycles;
+  }
+
   /** Charge simulated cycles to the CPU running kernel code now. */
   charge(cycles: number): void { this.cpus[this.current_cpu]!.clock += cycles; }
 

@@ -18,7 +18,25 @@ const SPIN_LIMIT = 1 << 22;
  * the holder is another thread: waits spin, then sleep briefly, and run `poll` (the CPU's IPI
  * handler, as a spinning CPU with interrupts on would) until the lock comes free.
  */
-export const lockWaits = { blocking: false, poll: null as (() => void) | null, waitWord: new Int32Array(new SharedArrayBuffer(4)) };
+export const lockWaits = {
+  blocking: false,
+  poll: null as (() => void) | null,
+  waitWord: new Int32Array(new SharedArrayBuffer(4)),
+  /** Told of every contended acquisition: the lock's kind (LOCK_*) and host nanoseconds waited. */
+  record: null as ((kind: number, ns: number) => void) | null,
+};
+
+// Lock kinds whose contention is measured (the order of metrics/catalog.ts LOCKS).
+export const LOCK_MMAP_SEM = 0;
+export const LOCK_PTL = 1;
+export const LOCK_PAGE_TABLE = 2;
+export const LOCK_ZONE = 3;
+export const LOCK_OTHER = -1;
+
+/** Report a contended acquisition that began at host time t0 (ms). */
+function contended(kind: number, t0: number): void {
+  if (kind >= 0) lockWaits.record?.(kind, (performance.now() - t0) * 1e6);
+}
 
 /** One step of waiting for a lock held elsewhere: false means give up (single-threaded deadlock). */
 function waitStep(i: number): boolean {
@@ -32,12 +50,14 @@ function waitStep(i: number): boolean {
 
 /** A test-and-set spinlock on one Int32 word (0 free, 1 held). */
 export class SpinLock {
-  constructor(readonly words: Int32Array, readonly index: number) {}
+  constructor(readonly words: Int32Array, readonly index: number, readonly kind = LOCK_OTHER) {}
 
   /** Acquire; spins, then reports a deadlock after a bounded number of tries. */
   lock(): void {
+    if (Atomics.compareExchange(this.words, this.index, 0, 1) === 0) return;
+    const t0 = performance.now();
     for (let i = 0; waitStep(i); i++) {
-      if (Atomics.compareExchange(this.words, this.index, 0, 1) === 0) return;
+      if (Atomics.compareExchange(this.words, this.index, 0, 1) === 0) { contended(this.kind, t0); return; }
     }
     throw new DeadlockError('spinlock held and never released');
   }
@@ -70,11 +90,15 @@ export class RwSemaphore {
     return Atomics.compareExchange(this.words, this.index, 0, -1) === 0;
   }
   down_read(): void {
-    for (let i = 0; waitStep(i); i++) if (this.down_read_trylock()) return;
+    if (this.down_read_trylock()) return;
+    const t0 = performance.now();
+    for (let i = 0; waitStep(i); i++) if (this.down_read_trylock()) { contended(LOCK_MMAP_SEM, t0); return; }
     throw new DeadlockError(`down_read(${this.name}) while it is held for write`);
   }
   down_write(): void {
-    for (let i = 0; waitStep(i); i++) if (this.down_write_trylock()) return;
+    if (this.down_write_trylock()) return;
+    const t0 = performance.now();
+    for (let i = 0; waitStep(i); i++) if (this.down_write_trylock()) { contended(LOCK_MMAP_SEM, t0); return; }
     throw new DeadlockError(`down_write(${this.name}) while it is held`);
   }
   up_read(): void {

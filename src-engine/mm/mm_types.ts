@@ -3,7 +3,7 @@
 // the machine; these classes are views over them plus the JS-only parts (callbacks, names).
 import type { Machine } from '../machine';
 import { pgprot_t, __pgprot_raw } from '../arch/x86/pgtable_types';
-import { RwSemaphore, SpinLock } from '../kernel/locking';
+import { RwSemaphore, SpinLock, LOCK_PAGE_TABLE } from '../kernel/locking';
 
 export const MMF = { MMAP_SEM: 0, PTL: 1, RSS: 2, NR_PTES: 6, NR_PMDS: 7, MAP_COUNT: 8, HIWATER_RSS: 9,
   HIWATER_VM: 10, TOTAL_VM: 11, LOCKED_VM: 12, PGD: 13, VMA_SEQ: 14, USERS: 15, ID: 16, VMA_HEAD: 17, CPUMASK: 18 } as const;
@@ -145,7 +145,7 @@ export class mm_struct {
   dead = false;
   constructor(readonly m: Machine, readonly id: number, private readonly base: number) {
     this.mmap_sem = new RwSemaphore(m.mmSlab, base + MMF.MMAP_SEM, `mm${id}.mmap_sem`);
-    this.page_table_lock = new SpinLock(m.mmSlab, base + MMF.PTL);
+    this.page_table_lock = new SpinLock(m.mmSlab, base + MMF.PTL, LOCK_PAGE_TABLE);
     this.cpumask = new CpuMask(m.mmSlab, base + MMF.CPUMASK);
   }
   private get(f: number): number { return Atomics.load(this.m.mmSlab, this.base + f); }

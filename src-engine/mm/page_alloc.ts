@@ -1,7 +1,7 @@
 // The buddy page allocator over RAM (mm/page_alloc.c), with its free lists in shared memory.
 import { KernelLog, BUG_ON } from '../kernel/bug';
 import { MemMap, PG_buddy, PG_reserved, PG_head, PG_tail, PG_table } from './page';
-import { SpinLock } from '../kernel/locking';
+import { SpinLock, LOCK_ZONE } from '../kernel/locking';
 
 export const MAX_ORDER = 11;
 export const __GFP_ZERO = 0x8000;
@@ -23,7 +23,7 @@ export class PageAllocator {
 
   constructor(readonly mm: MemMap, readonly nr_pages: number, readonly log: KernelLog, buffers?: AllocatorBuffers) {
     this.s = new Int32Array(buffers?.state ?? new SharedArrayBuffer((2 + 2 * MAX_ORDER) * 4));
-    this.lock = new SpinLock(this.s, S_LOCK);
+    this.lock = new SpinLock(this.s, S_LOCK, LOCK_ZONE);
   }
 
   get buffers(): AllocatorBuffers { return { state: this.s.buffer as SharedArrayBuffer }; }

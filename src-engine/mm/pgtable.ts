@@ -8,7 +8,7 @@ import { alloc_pages_nofail_inject } from './mm';
 import { __GFP_ZERO, GFP_KERNEL } from './page_alloc';
 import { PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT, PAGE_SHIFT, PGDIR_SIZE, PUD_SIZE, PMD_SIZE,
   pte_t, pte_pfn, table_entry, table_index, NONE_PTE, _PAGE_PRESENT, _PAGE_PSE } from '../arch/x86/pgtable_types';
-import { SpinLock } from '../kernel/locking';
+import { SpinLock, LOCK_PTL } from '../kernel/locking';
 import { MMF } from './mm_types';
 
 /** Physical address of entry `idx` of the table in frame `pfn`. */
@@ -103,7 +103,7 @@ export function pte_alloc(mm: mm_struct, pmdp: number): boolean {
 
 /** The split page-table lock of the pte table that pmd entry `pmd` points at. */
 export function pte_lockptr(m: Machine, pmd: pte_t): SpinLock {
-  return new SpinLock(m.mem.w, m.mem.private_word(pte_pfn(pmd)));
+  return new SpinLock(m.mem.w, m.mem.private_word(pte_pfn(pmd)), LOCK_PTL);
 }
 
 /** Walk to the pmd entry for addr without allocating; -1 if an upper level is none or bad. */

@@ -119,9 +119,14 @@ export class PhysMem {
     Atomics.store(this.ramWords, i, v.lo | 0);
   }
 
-  /** Atomically OR bits into the low half of an entry (hardware A/D updates). */
-  or_entry_lo(pa: number, bits: number): void {
-    Atomics.or(this.ramWords, pa >>> 2, bits);
+  /**
+   * The hardware's locked A/D update: set `bits` in the entry at pa only while it still holds
+   * `lo` (the value the walk read). False when the entry changed meanwhile (the walk restarts),
+   * so a pte another CPU has just cleared never gets A/D bits of a stale translation.
+   */
+  set_entry_bits_if(pa: number, lo: number, bits: number): boolean {
+    if ((lo & bits) === bits) return Atomics.load(this.ramWords, pa >>> 2) === (lo | 0);
+    return Atomics.compareExchange(this.ramWords, pa >>> 2, lo | 0, (lo | bits) | 0) === (lo | 0);
   }
 
   /** Physical byte address of a frame. */

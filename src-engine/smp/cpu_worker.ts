@@ -22,6 +22,7 @@ m.current_cpu = boot.cpu;
 m.workersRunning = true;
 lockWaits.blocking = true;
 lockWaits.poll = () => ipi_poll(m);
+lockWaits.record = (kind, ns) => m.recordLockWait(kind, ns);
 
 /** Run one job to its end (or until the process is killed); the outcome. */
 function runJob(job: WorkerJob): WorkerResult {

@@ -234,8 +234,10 @@ function run_parallel(m: Machine, jobs: CpuJob[], opts: RunOptions): RunResult {
   };
   tick.nextEvery = undefined as number | undefined;
   m.workersRunning = true;
+  // A lock the script's thread wants may be held by a worker for a while. Its own waits are not
+  // counted: while workers run, this thread is no CPU (and CPU 0's counters belong to worker 0).
   const wasBlocking = lockWaits.blocking;
-  lockWaits.blocking = true; // a lock the script's thread wants may be held by a worker for a while
+  lockWaits.blocking = true;
   let results: Map<number, WorkerResult>;
   try {
     results = pool.run(wire, Math.min(sampleMs, every?.ms ?? Infinity), tick);

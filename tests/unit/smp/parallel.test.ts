@@ -59,3 +59,14 @@ describe('parallel mode', () => {
     expect(() => L.run_workloads([{ cpu: 0, mm, workload: { kind: 'sequential', base, pages: 4, write_fraction: 0, accesses: 1, seed: 1 } }], { every: { cycles: 10, run: () => {} } })).toThrow(/ms/);
   }, 60_000);
 });
+
+describe('lock contention', () => {
+  it('is counted per worker CPU when CPUs fault while the script zaps under them', () => {
+    const { L, mm, base } = parallelLab(4096, { ram_mb: 96 });
+    const r = L.run_workloads([0, 1].map((cpu) => ({ cpu, mm, workload: { kind: 'random' as const, base, pages: 4096, write_fraction: 1, accesses: 60_000, seed: cpu } })),
+      { every: { ms: 1, run: () => { L.madvise(mm, base, 1024 * PG, L.MADV_DONTNEED); } } });
+    const contended = ['mmap_sem', 'ptl', 'page_table_lock', 'zone'].reduce((n, k) => n + r.stats.counters[`lock_contended.${k}`]!.value, 0);
+    expect(contended).toBeGreaterThan(0);
+    expect(L.check_invariants()).toEqual([]);
+  }, 60_000);
+});

@@ -19,6 +19,9 @@ export const PF_PROT = 1;
 export const PF_WRITE = 2;
 export const PF_USER = 4;
 
+/** hw_walk's answer when the pte changed under it: walk again (no fault). */
+const WALK_RETRY = -1;
+
 // The walk's result, left here instead of in a new object per walk (the walk is a hot path).
 let walkPfn = 0;
 let walkFlags = 0;
@@ -55,8 +58,8 @@ function hw_walk(m: Machine, cpu: Cpu, mm: mm_struct, vpn: number, addr: number,
       continue;
     }
     if (!(perm & _PAGE_USER) || (write && !(perm & _PAGE_RW))) return protection;
-    m.phys.or_entry_lo(pa, _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0));
     const hi = entryHi(m, pa);
+    if (!m.phys.set_entry_bits_if(pa, lo, _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0))) return WALK_RETRY;
     walkPfn = pte_pfn(__pte(lo, hi));
     walkFlags = tlbFlagsFromPte((lo & ~PERM) | perm | (write ? _PAGE_DIRTY : 0), hi);
     return 0;
@@ -93,7 +96,8 @@ function translate_looked_up(m: Machine, cpu: Cpu, mm: mm_struct, addr: number, 
     blk[S.l2_tlb_misses]! += 1;
   }
   blk[S.walks]! += 1;
-  const err = hw_walk(m, cpu, mm, vpn, addr, write, pcid);
+  let err = hw_walk(m, cpu, mm, vpn, addr, write, pcid);
+  while (err === WALK_RETRY) err = hw_walk(m, cpu, mm, vpn, addr, write, pcid);
   blk[S.walk_refs]! += walkRefs;
   cpu.clock += c.cost_access + c.cost_stlb_hit + c.cost_walk + walkRefs * c.cost_walk_ref;
   if (err) { tlb.invalidatePage(vpn, pcid); return -err - 1; }
