@@ -32,6 +32,7 @@ function runJob(job: WorkerJob): WorkerResult {
   const addrs = new Float64Array(job.quantum), writes = new Uint8Array(job.quantum);
   const faults = { n: 0 };
   const clock0 = cpu.clock, log0 = m.log.lines.length;
+  if (job.trace !== null) m.trace.start(job.trace);
   const done = { n: 0 };
   let signal: WorkerResult['signal'] = null;
   try {
@@ -43,7 +44,15 @@ function runJob(job: WorkerJob): WorkerResult {
     if (!(e instanceof UserSignal)) throw e;
     signal = { name: e.name, address: e.address, message: e.message };
   }
-  return { accesses: done.n, faults: faults.n, cycles: cpu.clock - clock0, activeMm: cpu.active_mm ? cpu.active_mm.id : -1, signal, dmesg: m.log.lines.slice(log0), staleTlb: m.staleTlb.splice(0) };
+  return { accesses: done.n, faults: faults.n, cycles: cpu.clock - clock0, activeMm: cpu.active_mm ? cpu.active_mm.id : -1, signal, dmesg: m.log.lines.slice(log0), staleTlb: m.staleTlb.splice(0), trace: traceOut() };
+}
+
+/** This CPU's trace events, ready to cross to the host (mm objects become mm ids). */
+function traceOut(): Record<string, unknown>[] {
+  const dropped = m.trace.dropped;
+  const events = m.trace.stop().map((e) => ({ ...e, mm: (e['mm'] as { id?: number } | undefined)?.id ?? e['mm'] }));
+  if (dropped) m.log.printk(`trace: cpu ${boot.cpu} dropped ${dropped} events past the limit`);
+  return events;
 }
 
 /** After its job, keep taking IPIs until the host ends the run. */
@@ -69,7 +78,7 @@ function main(): void {
       writeJson(io, runJob(readJson<WorkerJob>(io)));
     } catch (e) {
       state = STATE_FAILED;
-      writeJson(io, { accesses: 0, faults: 0, cycles: 0, activeMm: -1, signal: null, dmesg: [], staleTlb: [], error: e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ''}` : String(e) });
+      writeJson(io, { accesses: 0, faults: 0, cycles: 0, activeMm: -1, signal: null, dmesg: [], staleTlb: [], trace: [], error: e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ''}` : String(e) });
     }
     Atomics.store(ctl, C_JOB_DONE, 1);
     Atomics.notify(ctl, C_JOB_DONE);

@@ -214,7 +214,7 @@ function run_parallel(m: Machine, jobs: CpuJob[], opts: RunOptions): RunResult {
   if (every && (!((every.ms ?? 0) > 0) || typeof every.run !== 'function')) throw new TypeError('run_workloads: in parallel mode every takes { ms > 0, run(t) } (host milliseconds)');
   const wire = jobs.map((j) => {
     if (j.pattern || !j.workload) throw new TypeError(`run_workloads: cpu ${j.cpu}: parallel mode runs workload specs; a pattern function cannot cross to a worker thread (use mode 'deterministic')`);
-    return { cpu: j.cpu, job: { mmId: j.mm.id, workload: resolveWorkload(j.workload), quantum } };
+    return { cpu: j.cpu, job: { mmId: j.mm.id, workload: resolveWorkload(j.workload), quantum, trace: m.trace.session } };
   });
   let pool = pools.get(m);
   if (!pool) { pool = new CpuWorkerPool(m); pools.set(m, pool); }
@@ -222,6 +222,7 @@ function run_parallel(m: Machine, jobs: CpuJob[], opts: RunOptions): RunResult {
   const samples = m.cpus.map(() => new TimeSeries(4096));
   let before = interval.counters;
   const t0 = performance.now();
+  const traced0 = m.trace.recorded;
   const sampleMs = opts.sample_cycles ? opts.sample_cycles / 1e6 : 10;
   const tick = (): void => {
     const t = performance.now() - t0;
@@ -248,6 +249,8 @@ function run_parallel(m: Machine, jobs: CpuJob[], opts: RunOptions): RunResult {
     m.workersRunning = false;
     lockWaits.blocking = wasBlocking;
   }
+  const events = [...results.values()].flatMap((r) => r.trace.map((e) => ({ ...e, name: String(e['name']), mm: m.mms.get(e['mm'] as number) ?? e['mm'] })));
+  m.trace.mergeFrom(traced0, events);
   return parallelResult(m, jobs, results, interval, samples, performance.now() - t0);
 }
 

@@ -17,10 +17,11 @@ export const STATE_RUNNING = 2;
 export const STATE_DONE = 3;
 export const STATE_FAILED = 4;
 
-export const IO_BYTES = 1 << 16;
+/** Mailbox size: results carry trace events (lazily committed shared memory). */
+export const IO_BYTES = 1 << 26;
 
 /** A job as it crosses to a worker. */
-export interface WorkerJob { mmId: number; workload: unknown; quantum: number }
+export interface WorkerJob { mmId: number; workload: unknown; quantum: number; trace: string[] | null }
 
 /** What a worker reports when its job ends. */
 export interface WorkerResult {
@@ -32,6 +33,8 @@ export interface WorkerResult {
   dmesg: string[];
   /** Stale translations the TLB checker saw on this CPU (config tlb_check). */
   staleTlb: string[];
+  /** Trace events of this CPU (mm fields as mm ids), when the host was tracing. */
+  trace: Record<string, unknown>[];
   error?: string;
 }
 

@@ -70,3 +70,19 @@ describe('lock contention', () => {
     expect(L.check_invariants()).toEqual([]);
   }, 60_000);
 });
+
+describe('tracepoints from workers', () => {
+  it('page_fault and tlb_flush events of every CPU land in the trace, in host-time order', () => {
+    const { L, mm, base } = parallelLab(256);
+    L.trace_start(['page_fault', 'tlb_flush']);
+    L.run_workloads([0, 1].map((cpu) => ({ cpu, mm, workload: { kind: 'random' as const, base, pages: 256, write_fraction: 1, accesses: 20_000, seed: cpu } })),
+      { every: { ms: 1, run: () => { L.madvise(mm, base, 16 * PG, L.MADV_DONTNEED); } } });
+    const ev = L.trace_stop();
+    const faults = ev.filter((e) => e.name === 'page_fault');
+    expect(new Set(faults.map((e) => e.cpu))).toEqual(new Set([0, 1]));
+    expect(faults.every((e) => e.mm === mm && typeof e.address === 'number')).toBe(true);
+    const ts = ev.map((e) => e.ts as number);
+    expect(ts.every((t, i) => i === 0 || t >= ts[i - 1]!)).toBe(true);
+    expect(L.check_invariants()).toEqual([]);
+  }, 60_000);
+});

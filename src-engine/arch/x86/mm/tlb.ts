@@ -22,12 +22,13 @@ export class Cpu {
   clock = 0;
   /** With PCIDs: the flush generation of each mm when this CPU last ran it. */
   readonly seenGen = new Map<number, number>();
+  /** This CPU's counter block in the machine's shared statistics. */
+  readonly stats: Float64Array;
   /** CPU `id` of machine m; with a buffer, attach to a TLB another thread made. */
   constructor(readonly m: Machine, readonly id: number, tlbBuffer?: SharedArrayBuffer) {
     this.tlb = tlbBuffer ? TlbHierarchy.attach(tlbBuffer) : new TlbHierarchy(tlbGeometry(m.config, id));
+    this.stats = m.stats.counters(id);
   }
-  /** This CPU's counter block in the machine's shared statistics. */
-  get stats(): Float64Array { return this.m.stats.counters(this.id); }
 }
 
 /** The PCID an mm's entries are tagged with (0 when PCIDs are off). */
