@@ -7,7 +7,7 @@ import { PhysMem, type PhysMemBuffers } from './mm/physmem';
 import { MemMap, type MemMapBuffers } from './mm/page';
 import { PageAllocator, type AllocatorBuffers } from './mm/page_alloc';
 import { PageCache, type PageCacheBuffers } from './mm/pagecache';
-import { MM_STRIDE, VMA_STRIDE, INODE_STRIDE, VMF, FS_KINDS, mm_struct, vm_area_struct, anon_vma, file, inode, FsType } from './mm/mm_types';
+import { MM_STRIDE, VMA_STRIDE, INODE_STRIDE, VMF, FS_KINDS, type vm_operations_struct, mm_struct, vm_area_struct, anon_vma, file, inode, FsType } from './mm/mm_types';
 import { Tracer } from './kernel/trace';
 import { Cpu } from './arch/x86/mm/tlb';
 import { SwapDevice } from './mm/swapfile';
@@ -18,6 +18,7 @@ import type { vm_area_struct as VmaT } from './mm/mm_types';
 import { swap_free_entry } from './mm/swap_state';
 import { AnonVmaSlab, type AnonVmaBuffers } from './mm/anon_vma_slab';
 import { IpiMailboxes, type IpiBuffers } from './smp/ipi';
+import { delegating_vm_ops, type DelegateMailbox } from './smp/delegate';
 
 import { Stats, type SharedStats } from './metrics/stats';
 import { createLabStats, attachLabStats, recordFault, recordLockWait, LOCKS } from './metrics/catalog';
@@ -159,6 +160,21 @@ export class Machine {
       vmaSlab: this.vmaSlab.buffer as SharedArrayBuffer, inodeSlab: this.inodeSlab.buffer as SharedArrayBuffer,
       av: this.avSlab.buffers, stats: this.stats.shared, tlbs: this.cpus.map((c) => c.tlb.buffer), ipi: this.ipi.buffers,
     };
+  }
+
+  /** On a worker: how it reaches script-defined vm_ops (set by the worker; null elsewhere). */
+  delegate: { box: DelegateMailbox; poll: () => void; wake: () => void } | null = null;
+  private readonly foreignOpsCache = new Map<number, vm_operations_struct>();
+
+  /** On a worker: vm_ops forwarding the script callbacks named by `bits` to the script's thread. */
+  foreignOps(bits: number): vm_operations_struct {
+    let ops = this.foreignOpsCache.get(bits);
+    if (!ops) {
+      if (!this.delegate) throw new Error('script vm_ops reached from a thread that cannot call the script');
+      ops = delegating_vm_ops(bits, this.delegate.box, this.delegate.poll, this.delegate.wake);
+      this.foreignOpsCache.set(bits, ops);
+    }
+    return ops;
   }
 
   /** A worker's view of mm `id` (one object per id on this thread). */

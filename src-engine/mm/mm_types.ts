@@ -25,15 +25,10 @@ export function register_vm_ops(kind: number, ops: vm_operations_struct): void {
   VM_OPS_BY_KIND.set(kind, ops);
 }
 
-/**
- * The vm_ops a worker sees for a vma whose callbacks are functions of the script (a driver written
- * in the experiment): they live on the script's thread, so a worker's fault there is SIGBUS.
- */
-export const FOREIGN_VM_OPS: vm_operations_struct = {
-  name: 'script vm_ops (on the script thread)',
-  fault: () => VM_FAULT_SIGBUS_,
-};
-const VM_FAULT_SIGBUS_ = 0x0002;
+/** Which delegable callbacks (fault, page_mkwrite, pfn_mkwrite) a script's vm_ops has, as bits. */
+function script_ops_bits(ops: vm_operations_struct): number {
+  return (ops.fault ? 1 : 0) | (ops.page_mkwrite ? 2 : 0) | (ops.pfn_mkwrite ? 4 : 0);
+}
 
 /** Shared per-inode fields (a worker's filemap_fault needs them): [i_size, fs kind, mtime]. */
 export const INODE_STRIDE = 4;
@@ -228,7 +223,7 @@ export class vm_area_struct {
     const ino = this.get(VMF.INODE);
     this._file = this.get(VMF.FILE) >= 0 && ino >= 0 ? m.fileView(ino) : null;
     const kind = this.get(VMF.OPS);
-    this._ops = kind === VM_OPS_NONE ? null : VM_OPS_BY_KIND.get(kind) ?? FOREIGN_VM_OPS;
+    this._ops = kind === VM_OPS_NONE ? null : VM_OPS_BY_KIND.get(kind) ?? m.foreignOps(kind >> 8);
   }
   private get(f: number): number { return this.m.vmaSlab[this.slot * VMA_STRIDE + f]!; }
   private set(f: number, v: number): void { this.m.vmaSlab[this.slot * VMA_STRIDE + f] = v; }
@@ -267,7 +262,7 @@ export class vm_area_struct {
       }
     }
     this._ops = ops;
-    this.set(VMF.OPS, ops === null ? VM_OPS_NONE : KNOWN_VM_OPS.get(ops) ?? VM_OPS_SCRIPT);
+    this.set(VMF.OPS, ops === null ? VM_OPS_NONE : KNOWN_VM_OPS.get(ops) ?? VM_OPS_SCRIPT | script_ops_bits(ops) << 8);
   }
 
   /** Internal setters used by mmap/munmap code (not part of the script's writable surface). */

@@ -4,6 +4,7 @@
 // handles shootdown IPIs at quantum boundaries and while it spins on locks, and reports back.
 import { workerData } from 'node:worker_threads';
 import { Machine, type MachineShared } from '../machine';
+import { DelegateMailbox, type DelegateBuffers } from './delegate';
 import { lockWaits } from '../kernel/locking';
 import { ipi_poll } from '../arch/x86/mm/tlb';
 import { run_accesses } from '../arch/x86/mm/fault';
@@ -12,7 +13,7 @@ import { createAccessStream, type Workload } from '../workload/patterns';
 import { C_CMD, C_STATE, C_RUN_ACTIVE, C_JOB_DONE, CMD_IDLE, CMD_RUN, CMD_EXIT, STATE_READY, STATE_RUNNING, STATE_DONE, STATE_FAILED,
   readJson, writeJson, type WorkerJob, type WorkerResult } from './worker_protocol';
 
-interface Boot { shared: MachineShared; cpu: number; ctl: SharedArrayBuffer; io: SharedArrayBuffer }
+interface Boot { shared: MachineShared; cpu: number; ctl: SharedArrayBuffer; io: SharedArrayBuffer; delegate: DelegateBuffers; attention: SharedArrayBuffer }
 
 const boot = workerData as Boot;
 const ctl = new Int32Array(boot.ctl);
@@ -23,6 +24,10 @@ m.workersRunning = true;
 lockWaits.blocking = true;
 lockWaits.poll = () => ipi_poll(m);
 lockWaits.record = (kind, ns) => m.recordLockWait(kind, ns);
+const attention = new Int32Array(boot.attention);
+/** Wake the host: a request is posted or a job finished. */
+const wakeHost = (): void => { Atomics.add(attention, 0, 1); Atomics.notify(attention, 0); };
+m.delegate = { box: new DelegateMailbox(boot.delegate), poll: () => ipi_poll(m), wake: wakeHost };
 
 /** Run one job to its end (or until the process is killed); the outcome. */
 function runJob(job: WorkerJob): WorkerResult {
@@ -82,6 +87,7 @@ function main(): void {
     }
     Atomics.store(ctl, C_JOB_DONE, 1);
     Atomics.notify(ctl, C_JOB_DONE);
+    wakeHost();
     serveUntilRunEnds();
     Atomics.store(ctl, C_STATE, state);
     Atomics.notify(ctl, C_STATE);

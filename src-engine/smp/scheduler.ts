@@ -237,8 +237,9 @@ function run_parallel(m: Machine, jobs: CpuJob[], opts: RunOptions): RunResult {
   m.workersRunning = true;
   // A lock the script's thread wants may be held by a worker for a while. Its own waits are not
   // counted: while workers run, this thread is no CPU (and CPU 0's counters belong to worker 0).
-  const wasBlocking = lockWaits.blocking;
+  const wasBlocking = lockWaits.blocking, wasPoll = lockWaits.poll;
   lockWaits.blocking = true;
+  lockWaits.poll = () => { pool!.serve(); }; // a worker holding the lock may be waiting for a script callback
   let results: Map<number, WorkerResult>;
   try {
     results = pool.run(wire, Math.min(sampleMs, every?.ms ?? Infinity), tick);
@@ -248,7 +249,9 @@ function run_parallel(m: Machine, jobs: CpuJob[], opts: RunOptions): RunResult {
   } finally {
     m.workersRunning = false;
     lockWaits.blocking = wasBlocking;
+    lockWaits.poll = wasPoll;
   }
+  if (pool.failures.length) throw pool.failures.splice(0)[0];
   const events = [...results.values()].flatMap((r) => r.trace.map((e) => ({ ...e, name: String(e['name']), mm: m.mms.get(e['mm'] as number) ?? e['mm'] })));
   m.trace.mergeFrom(traced0, events);
   return parallelResult(m, jobs, results, interval, samples, performance.now() - t0);

@@ -3,6 +3,7 @@
 // run_workloads call can block until they finish, as a system call would).
 import { Worker } from 'node:worker_threads';
 import type { Machine } from '../machine';
+import { DelegateMailbox, serve_request } from './delegate';
 import { C_CMD, C_STATE, C_RUN_ACTIVE, C_JOB_DONE, C_WORDS, CMD_RUN, CMD_EXIT, STATE_BOOTING, STATE_RUNNING, STATE_FAILED, IO_BYTES,
   readJson, writeJson, type WorkerJob, type WorkerResult } from './worker_protocol';
 
@@ -35,16 +36,23 @@ export class CpuWorkerPool {
   private readonly workers: Worker[] = [];
   private readonly ctl: Int32Array[] = [];
   private readonly io: Uint8Array[] = [];
+  private readonly boxes: DelegateMailbox[] = [];
+  /** Bumped (and notified) by a worker that posts a request or finishes its job. */
+  private readonly attention = new Int32Array(new SharedArrayBuffer(4));
   private failed: string | null = null;
+  /** Exceptions the script's callbacks threw while serving workers (rethrown after the run). */
+  readonly failures: unknown[] = [];
 
   /** Start one worker per CPU of m (they boot in the background). */
-  constructor(m: Machine) {
+  constructor(private readonly m: Machine) {
     const shared = m.shared();
     const code = bootstrap();
     for (let cpu = 0; cpu < m.cpus.length; cpu++) {
       const ctl = new Int32Array(new SharedArrayBuffer(C_WORDS * 4));
       const io = new Uint8Array(new SharedArrayBuffer(IO_BYTES));
-      const data = { shared, cpu, ctl: ctl.buffer, io: io.buffer };
+      const box = new DelegateMailbox();
+      this.boxes.push(box);
+      const data = { shared, cpu, ctl: ctl.buffer, io: io.buffer, delegate: box.buffers, attention: this.attention.buffer };
       const w = new Worker(code, { eval: true, workerData: data });
       w.on('error', (e) => { this.failed = `CPU worker ${cpu} failed: ${e.message}`; Atomics.store(ctl, C_STATE, STATE_FAILED); Atomics.notify(ctl, C_STATE); });
       w.unref();
@@ -86,6 +94,7 @@ export class CpuWorkerPool {
     const out = new Map<number, WorkerResult>();
     let nextTick = performance.now() + tickMs;
     while (out.size < jobs.length) {
+      const seen = Atomics.load(this.attention, 0);
       for (const { cpu } of jobs) {
         if (out.has(cpu)) continue;
         const ctl = this.ctl[cpu]!;
@@ -93,14 +102,22 @@ export class CpuWorkerPool {
         if (Atomics.load(ctl, C_JOB_DONE) === 1) out.set(cpu, readJson<WorkerResult>(this.io[cpu]!));
       }
       if (out.size === jobs.length) break;
+      this.serve();
       if (tick && performance.now() >= nextTick) { tick(); nextTick = performance.now() + tickMs; }
-      Atomics.wait(this.ctl[jobs.find((j) => !out.has(j.cpu))!.cpu]!, C_JOB_DONE, 0, Math.min(5, tickMs));
+      Atomics.wait(this.attention, 0, seen, Math.max(0.05, Math.min(50, nextTick - performance.now())));
     }
     for (const { cpu } of jobs) { Atomics.store(this.ctl[cpu]!, C_RUN_ACTIVE, 0); Atomics.notify(this.ctl[cpu]!, C_RUN_ACTIVE); }
     for (const { cpu } of jobs) {
       while (Atomics.load(this.ctl[cpu]!, C_STATE) === STATE_RUNNING) Atomics.wait(this.ctl[cpu]!, C_STATE, STATE_RUNNING, 5);
     }
     return out;
+  }
+
+  /** Serve the workers' pending calls into the script's vm_ops; true if any was served. */
+  serve(): boolean {
+    let any = false;
+    this.boxes.forEach((box, cpu) => { any = serve_request(this.m, cpu, box, this.failures) || any; });
+    return any;
   }
 
   /** Stop every worker. */

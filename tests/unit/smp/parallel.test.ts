@@ -86,3 +86,27 @@ describe('tracepoints from workers', () => {
     expect(L.check_invariants()).toEqual([]);
   }, 60_000);
 });
+
+describe('script-defined vm_ops under parallel CPUs', () => {
+  it('a worker faulting on a driver vma runs the script fault handler on the script thread', () => {
+    const L = createLab({ ram_mb: 64, cpus: 2, mode: 'parallel' });
+    lab = L;
+    const pages = Array.from({ length: 8 }, () => L.alloc_page(L.__GFP_ZERO)!);
+    let calls = 0;
+    const dev = L.device_create('gpu', { mmap: (_f, vma) => {
+      vma.vm_flags |= L.VM_MIXEDMAP;
+      vma.vm_ops = { fault: (_v, vmf) => { calls++; const p = pages[vmf.pgoff % 8]!; L.get_page(p); vmf.page = p; return 0; } };
+      return 0;
+    } });
+    const mm = L.mm_alloc();
+    const base = L.mmap(mm, 0, 8 * PG, L.PROT_READ | L.PROT_WRITE, L.MAP_SHARED, dev, 0);
+    expect(base).toBeGreaterThan(0);
+    const r = L.run_workloads([0, 1].map((cpu) => ({ cpu, mm, workload: { kind: 'random' as const, base, pages: 8, write_fraction: 0, accesses: 2000, seed: cpu } })));
+    expect(r.cpus.every((c) => c.signal === null && c.accesses === 2000)).toBe(true);
+    expect(calls).toBeGreaterThanOrEqual(8);
+    for (let i = 0; i < 8; i++) expect(L.pte_pfn(L.lookup_pte(mm, base + i * PG)!)).toBe(L.page_to_pfn(pages[i]!));
+    L.mmput(mm);
+    for (const p of pages) L.__free_page(p);
+    expect(L.check_invariants()).toEqual([]);
+  }, 60_000);
+});
