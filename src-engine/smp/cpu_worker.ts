@@ -10,6 +10,8 @@ import { ipi_poll } from '../arch/x86/mm/tlb';
 import { run_accesses } from '../arch/x86/mm/fault';
 import { UserSignal } from '../kernel/bug';
 import { createAccessStream, type Workload } from '../workload/patterns';
+import { customStream, type CustomWorkload } from '../workload/custom';
+import type { AccessStream } from '../workload/stream';
 import { C_CMD, C_STATE, C_RUN_ACTIVE, C_JOB_DONE, CMD_IDLE, CMD_RUN, CMD_EXIT, STATE_READY, STATE_RUNNING, STATE_DONE, STATE_FAILED,
   readJson, writeJson, type WorkerJob, type WorkerResult } from './worker_protocol';
 
@@ -33,7 +35,7 @@ m.delegate = { box: new DelegateMailbox(boot.delegate), poll: () => ipi_poll(m),
 function runJob(job: WorkerJob): WorkerResult {
   const cpu = m.cpus[boot.cpu]!;
   const mm = m.mmView(job.mmId);
-  const stream = createAccessStream(job.workload as Workload, boot.cpu);
+  const stream = (job.workload as { kind: string }).kind === 'custom' ? customJobStream(job.workload as CustomJob) : createAccessStream(job.workload as Workload, boot.cpu);
   const addrs = new Float64Array(job.quantum), writes = new Uint8Array(job.quantum);
   const faults = { n: 0 };
   const clock0 = cpu.clock, log0 = m.log.lines.length;
@@ -58,6 +60,19 @@ function traceOut(): Record<string, unknown>[] {
   const events = m.trace.stop().map((e) => ({ ...e, mm: (e['mm'] as { id?: number } | undefined)?.id ?? e['mm'] }));
   if (dropped) m.log.printk(`trace: cpu ${boot.cpu} dropped ${dropped} events past the limit`);
   return events;
+}
+
+type CustomJob = CustomWorkload & { params: unknown };
+
+/**
+ * The stream of a custom pattern: its source compiled here (it sees only its arguments
+ * (i, rng, params); scripts get no more isolation than this until the experiments sandbox).
+ */
+function customJobStream(w: CustomJob): AccessStream {
+  const fn = new Function(`"use strict"; return (${w.source});`)() as (i: number, rng: unknown, params: unknown) => number;
+  if (typeof fn !== 'function') throw new TypeError('the custom pattern did not compile to a function');
+  const { params, ...spec } = w;
+  return customStream((i, rng) => fn(i, rng, params), spec, boot.cpu);
 }
 
 /** After its job, keep taking IPIs until the host ends the run. */

@@ -17,12 +17,17 @@ import { Rng } from '../workload/rng';
 import type { StatsSnapshot } from '../metrics/stats';
 import { TimeSeries } from '../metrics/series';
 
-/** One CPU's work: a thread of mm running a workload (or a custom pattern function). */
+/**
+ * One CPU's work: a thread of mm running a workload, or a custom pattern function
+ * `(i, rng, params) => address` with JSON `params`. In parallel mode the pattern's source is
+ * compiled again on the worker, so it may use only its arguments (no variables of the script).
+ */
 export interface CpuJob {
   cpu: number;
   mm: mm_struct;
   workload?: Workload;
-  pattern?: CustomPattern;
+  pattern?: (i: number, rng: Parameters<CustomPattern>[1], params: unknown) => number;
+  params?: unknown;
   accesses?: number;
   write_fraction?: number;
   seed?: number;
@@ -65,7 +70,8 @@ interface Running { job: CpuJob; stream: AccessStream; out: CpuOutcome; clock0: 
 function jobStream(job: CpuJob): AccessStream {
   if (job.pattern) {
     const spec = resolveCustomWorkload({ kind: 'custom', source: '(script function)', write_fraction: job.write_fraction ?? 0, accesses: job.accesses, seed: job.seed ?? 1 });
-    return customStream(job.pattern, spec, job.cpu);
+    const fn = job.pattern, params = job.params;
+    return customStream((i, rng) => fn(i, rng, params), spec, job.cpu);
   }
   if (!job.workload) throw new TypeError(`run_workloads: cpu ${job.cpu} needs a workload (or a pattern function)`);
   return createAccessStream(job.workload, job.cpu);
@@ -213,8 +219,10 @@ function run_parallel(m: Machine, jobs: CpuJob[], opts: RunOptions): RunResult {
   const every = opts.every;
   if (every && (!((every.ms ?? 0) > 0) || typeof every.run !== 'function')) throw new TypeError('run_workloads: in parallel mode every takes { ms > 0, run(t) } (host milliseconds)');
   const wire = jobs.map((j) => {
-    if (j.pattern || !j.workload) throw new TypeError(`run_workloads: cpu ${j.cpu}: parallel mode runs workload specs; a pattern function cannot cross to a worker thread (use mode 'deterministic')`);
-    return { cpu: j.cpu, job: { mmId: j.mm.id, workload: resolveWorkload(j.workload), quantum, trace: m.trace.session } };
+    const workload = j.pattern
+      ? { ...resolveCustomWorkload({ kind: 'custom', source: String(j.pattern), write_fraction: j.write_fraction ?? 0, accesses: j.accesses, seed: j.seed ?? 1 }), params: JSON.parse(JSON.stringify(j.params ?? null)) as unknown }
+      : resolveWorkload(j.workload);
+    return { cpu: j.cpu, job: { mmId: j.mm.id, workload, quantum, trace: m.trace.session } };
   });
   let pool = pools.get(m);
   if (!pool) { pool = new CpuWorkerPool(m); pools.set(m, pool); }
@@ -230,7 +238,7 @@ function run_parallel(m: Machine, jobs: CpuJob[], opts: RunOptions): RunResult {
     const now = m.stats.readCounters();
     const rates = hitRates(m, now, before);
     rates.forEach((v, c) => { if (v !== null) samples[c]!.push(t, v); });
-    opts.on_sample?.({ t, tlb_hit_rate: rates, faults: 0, accesses: 0 });
+    opts.on_sample?.({ t, tlb_hit_rate: rates, faults: m.stats.formula('faults_total'), accesses: m.stats.counter('accesses') });
     before = now;
   };
   tick.nextEvery = undefined as number | undefined;
