@@ -54,6 +54,7 @@ export function measureScalingRows(sizes: BenchSizes, mode: MachineConfig['mode'
   const rows: ScalingRow[] = [];
   for (const cpus of sizes.scalingCpus) {
     const { lab, mm } = cpus === 1 ? one : scalingLab(cpus, mode);
+    if (cpus !== 1) timedRun(lab, mm, jobsFor(cpus, 100_000, 1)); // warm-up: starts the CPU workers, JITs them
     let simRate = 0;
     const host = repeat(sizes.reps, (i) => {
       const { ns, res } = timedRun(lab, mm, jobsFor(cpus, total, 10 * i + 3));
