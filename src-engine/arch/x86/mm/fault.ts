@@ -2,11 +2,12 @@
 // page walk over the tables in RAM (setting Accessed/Dirty atomically, as x86 does), and on a
 // miss-with-fault through __do_page_fault into handle_mm_fault.
 import type { Machine } from '../../../machine';
+import type { MachineConfig } from '../../../params';
 import type { mm_struct } from '../../../mm/mm_types';
 import { Cpu, switch_mm, mm_pcid } from './tlb';
 import { read_entry, walk_pte } from '../../../mm/pgtable';
-import { _PAGE_PRESENT, _PAGE_USER, _PAGE_RW, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, pte_pfn, pte_hw_present, table_index, __pte, PAGE_SIZE } from '../pgtable_types';
-import { tlbFlagsFromPte, TLB_RW, TLB_DIRTY, TLB_HIT_L1, pwcPrefix, type TlbHierarchy } from './tlb_hw';
+import { _PAGE_PRESENT, _PAGE_USER, _PAGE_RW, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, pte_pfn, pte_hw_present, __pte, PAGE_SIZE } from '../pgtable_types';
+import { tlbFlagsFromPte, TLB_RW, TLB_DIRTY, TLB_HIT_L1, type TlbHierarchy } from './tlb_hw';
 import { S } from '../../../metrics/catalog';
 import { PG_buddy } from '../../../mm/page';
 import { find_vma, expand_stack } from '../../../mm/mmap';
@@ -28,43 +29,85 @@ let walkFlags = 0;
 let walkRefs = 0;
 const PERM = _PAGE_RW | _PAGE_USER;
 
-/** Read the low/high words of the entry at physical address pa (Atomics: the acquire edge). */
-const entryLo = (m: Machine, pa: number): number => Atomics.load(m.phys.ramWords, pa >>> 2);
-const entryHi = (m: Machine, pa: number): number => Atomics.load(m.phys.ramWords, (pa >>> 2) + 1);
+// The costs the hot path charges, copied out of m.config (load_costs). resolveConfig builds the
+// config key by key, which leaves it in V8's dictionary mode: every field read is a hash lookup
+// through the LoadIC builtin (~5 ns), several per TLB miss against a 60 ns walk budget. Copies
+// stay right because a machine's config is never changed in place: run_accesses reloads them
+// once per call anyway, and the other entry points reload when m.config is another object.
+let costsOf: MachineConfig | null = null;
+let costAccess = 0;
+let costStlbHit = 0;
+let costWalk = 0;
+let costWalkRef = 0;
+let tlbCheck = false;
+
+/** Copy the hot path's costs out of config c. */
+function load_costs(c: MachineConfig): void {
+  costsOf = c;
+  costAccess = c.cost_access;
+  costStlbHit = c.cost_stlb_hit;
+  costWalk = c.cost_walk;
+  costWalkRef = c.cost_walk_ref;
+  tlbCheck = c.tlb_check;
+}
+
+/**
+ * vpn's prefix that selects its level-`level` entry (1 = pte ... 4 = pgd): vpn >> 9*(level-1),
+ * computed as a scale by a power of two (exact) and a floor. Its low 9 bits are the entry's
+ * index in its table (table_index(addr, 12 + 9*(level-1)) for vpn = addr >> 12), and for
+ * levels 2..4 it is the PWC key (pwcPrefix(level, vpn)).
+ */
+const level_prefix = (vpn: number, level: number): number =>
+  level === 1 ? vpn : Math.floor(vpn * (level === 2 ? 0.001953125 : level === 3 ? 0.000003814697265625 : 7.450580596923828e-9));
 
 /**
  * The hardware walker: from the deepest page-walk-cache hit (or CR3) down to the pte, checking
  * present/user/write at each level and caching upper entries in the PWC. On success sets
  * ACCESSED (and DIRTY for a write) in the pte atomically, leaves the frame and TLB flags in
- * walkPfn/walkFlags, and returns 0; otherwise returns the page-fault error code.
+ * walkPfn/walkFlags, and returns 0; WALK_RETRY if the pte changed under it (walk again with
+ * `fresh` true); otherwise the page-fault error code.
+ *
+ * Memory ordering (shared/ARCHITECTURE.md: plain loads where the protocol makes them safe). Every
+ * entry is written by PhysMem.write_entry under its lock, with Atomics stores: low word 0, high
+ * word, low word. An upper-level entry's low word is read with Atomics.load: that is the acquire
+ * edge that makes the high word and the contents of the table it points at (zeroed before it
+ * was published) visible to the plain loads after it. The pte's low word is read plainly on a
+ * first walk and validated by set_entry_bits_if, whose compare-and-swap (or Atomics.load when
+ * the bits are set already) fails if the pte no longer holds that value; its high word is read
+ * after that, so it belongs to the same write. A retry (`fresh`) reads the pte with Atomics.load.
+ * Atomics.load is a builtin call on Node 20 (~14 ns here), not an inlined load.
  */
-function hw_walk(m: Machine, cpu: Cpu, mm: mm_struct, vpn: number, addr: number, write: boolean, pcid: number): number {
+function hw_walk(m: Machine, cpu: Cpu, mm: mm_struct, vpn: number, write: boolean, pcid: number, fresh: boolean): number {
   const tlb = cpu.tlb;
+  const words = m.phys.ramWords;
   const levels = tlb.pwcWalkStart(vpn, pcid);
   let table = levels === 4 ? mm.pgd : tlb.lastTablePfn;
   let perm = levels === 4 ? PERM : tlb.lastFlags & PERM;
   const notPresent = (write ? PF_WRITE : 0) | PF_USER, protection = notPresent | PF_PROT;
   walkRefs = 0;
-  for (let level = levels; level >= 1; level--) {
-    const pa = table * PAGE_SIZE + table_index(addr, 12 + 9 * (level - 1)) * 8;
-    const lo = entryLo(m, pa);
+  for (let level = levels; level > 1; level--) {
+    const prefix = level_prefix(vpn, level);
+    const w = (table * 4096 + (prefix & 511) * 8) >>> 2; // the entry's low word (pa / 4)
+    const lo = Atomics.load(words, w);
     walkRefs++;
     if (!(lo & _PAGE_PRESENT)) return notPresent;
     perm &= lo;
-    if (level > 1) {
-      if (lo & _PAGE_PSE) return protection; // no huge pages are ever created
-      table = pte_pfn(__pte(lo, entryHi(m, pa)));
-      tlb.pwcInsert(level, pwcPrefix(level, vpn), pcid, table, perm);
-      continue;
-    }
-    if (!(perm & _PAGE_USER) || (write && !(perm & _PAGE_RW))) return protection;
-    const hi = entryHi(m, pa);
-    if (!m.phys.set_entry_bits_if(pa, lo, _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0))) return WALK_RETRY;
-    walkPfn = pte_pfn(__pte(lo, hi));
-    walkFlags = tlbFlagsFromPte((lo & ~PERM) | perm | (write ? _PAGE_DIRTY : 0), hi);
-    return 0;
+    if (lo & _PAGE_PSE) return protection; // no huge pages are ever created
+    table = pte_pfn(__pte(lo, words[w + 1]!));
+    tlb.pwcInsert(level, prefix, pcid, table, perm);
   }
-  return notPresent;
+  const pa = table * 4096 + (vpn & 511) * 8;
+  const w = pa >>> 2;
+  const lo = fresh ? Atomics.load(words, w) : words[w]!;
+  walkRefs++;
+  if (!(lo & _PAGE_PRESENT)) return notPresent;
+  perm &= lo;
+  if (!(perm & _PAGE_USER) || (write && !(perm & _PAGE_RW))) return protection;
+  if (!m.phys.set_entry_bits_if(pa, lo, _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0))) return WALK_RETRY;
+  const hi = words[w + 1]!;
+  walkPfn = pte_pfn(__pte(lo, hi));
+  walkFlags = tlbFlagsFromPte((lo & ~PERM) | perm | (write ? _PAGE_DIRTY : 0), hi);
+  return 0;
 }
 
 /**
@@ -73,22 +116,26 @@ function hw_walk(m: Machine, cpu: Cpu, mm: mm_struct, vpn: number, addr: number,
  * read-only faults (and drops the entry); one whose dirty bit is clear re-walks, as x86 does.
  */
 function translate(m: Machine, cpu: Cpu, mm: mm_struct, addr: number, write: boolean): number {
-  const vpn = Math.floor(addr / PAGE_SIZE);
+  if (m.config !== costsOf) load_costs(m.config);
+  const vpn = Math.floor(addr * 0.000244140625); // addr / PAGE_SIZE, exactly (a power-of-two scale)
   const pcid = mm_pcid(m, mm);
   cpu.stats[S.accesses]! += 1;
   return translate_looked_up(m, cpu, mm, addr, write, vpn, pcid, cpu.tlb.lookup(vpn, pcid));
 }
 
-/** translate, given the TLB lookup already made for (vpn, pcid) and its result pfn. */
+/**
+ * translate, given the TLB lookup already made for (vpn, pcid) and its result pfn. The caller
+ * has loaded m.config's costs (load_costs).
+ */
 function translate_looked_up(m: Machine, cpu: Cpu, mm: mm_struct, addr: number, write: boolean, vpn: number, pcid: number, pfn: number): number {
-  const c = m.config, tlb = cpu.tlb, blk = cpu.stats;
+  const tlb = cpu.tlb, blk = cpu.stats;
   if (pfn >= 0) {
     const f = tlb.lastFlags;
-    if (tlb.lastLevel === TLB_HIT_L1) { blk[S.l1_tlb_hits]! += 1; cpu.clock += c.cost_access; }
-    else { blk[S.l1_tlb_misses]! += 1; blk[S.l2_tlb_hits]! += 1; cpu.clock += c.cost_access + c.cost_stlb_hit; }
+    if (tlb.lastLevel === TLB_HIT_L1) { blk[S.l1_tlb_hits]! += 1; cpu.clock += costAccess; }
+    else { blk[S.l1_tlb_misses]! += 1; blk[S.l2_tlb_hits]! += 1; cpu.clock += costAccess + costStlbHit; }
     if (write && !(f & TLB_RW)) { tlb.invalidatePage(vpn, pcid); return -(PF_PROT | PF_WRITE | PF_USER) - 1; }
     if (!write || f & TLB_DIRTY) {
-      if (c.tlb_check) check_tlb_hit(m, cpu, mm, addr, pfn);
+      if (tlbCheck) check_tlb_hit(m, cpu, mm, addr, pfn);
       return pfn;
     }
   } else {
@@ -96,10 +143,10 @@ function translate_looked_up(m: Machine, cpu: Cpu, mm: mm_struct, addr: number, 
     blk[S.l2_tlb_misses]! += 1;
   }
   blk[S.walks]! += 1;
-  let err = hw_walk(m, cpu, mm, vpn, addr, write, pcid);
-  while (err === WALK_RETRY) err = hw_walk(m, cpu, mm, vpn, addr, write, pcid);
+  let err = hw_walk(m, cpu, mm, vpn, write, pcid, false);
+  while (err === WALK_RETRY) err = hw_walk(m, cpu, mm, vpn, write, pcid, true);
   blk[S.walk_refs]! += walkRefs;
-  cpu.clock += c.cost_access + c.cost_stlb_hit + c.cost_walk + walkRefs * c.cost_walk_ref;
+  cpu.clock += costAccess + costStlbHit + costWalk + walkRefs * costWalkRef;
   if (err) { tlb.invalidatePage(vpn, pcid); return -err - 1; }
   tlb.insert(vpn, pcid, walkPfn, walkFlags);
   return walkPfn;
@@ -193,17 +240,13 @@ const FAST_WRITE = TLB_RW | TLB_DIRTY;
 /**
  * The hit loop: from index k, the accesses that hit the L1 dTLB with nothing else to do (a read,
  * or a write through a writable dirty entry). Returns the index of the first one that needs
- * more (or n). Small on purpose, so the JIT keeps it tight.
+ * more (or n), whose lookup is made and its result left in stoppedPfn. The loop itself is
+ * TlbHierarchy.lookupRun, so that the TLB's fields stay in registers across it.
  */
 function l1_hits(tlb: TlbHierarchy, addrs: Float64Array, writes: Uint8Array, k: number, n: number, pcid: number): number {
-  for (; k < n; k++) {
-    const pfn = tlb.lookup(Math.floor(addrs[k]! / PAGE_SIZE), pcid);
-    if (pfn < 0 || tlb.lastLevel !== TLB_HIT_L1 || (writes[k] === 1 && (tlb.lastFlags & FAST_WRITE) !== FAST_WRITE)) {
-      stoppedPfn = pfn;
-      return k;
-    }
-  }
-  return n;
+  const j = tlb.lookupRun(addrs, writes, k, n, pcid, FAST_WRITE);
+  if (j < n) stoppedPfn = tlb.lastPfn;
+  return j;
 }
 /** The lookup result of the access l1_hits stopped at. */
 let stoppedPfn = -1;
@@ -215,7 +258,8 @@ let stoppedPfn = -1;
  */
 export function run_accesses(m: Machine, cpu: Cpu, mm: mm_struct, addrs: Float64Array, writes: Uint8Array, n: number, faults: { n: number }, done: { n: number }): void {
   switch_mm(m, cpu, mm);
-  const tlb = cpu.tlb, blk = cpu.stats, pcid = mm_pcid(m, mm), fast = !m.config.tlb_check;
+  load_costs(m.config);
+  const tlb = cpu.tlb, blk = cpu.stats, pcid = mm_pcid(m, mm), fast = !tlbCheck, hitCost = costAccess;
   let hits = 0, k = 0;
   try {
     while (k < n) {
@@ -231,7 +275,7 @@ export function run_accesses(m: Machine, cpu: Cpu, mm: mm_struct, addrs: Float64
   } finally {
     blk[S.accesses]! += hits;
     blk[S.l1_tlb_hits]! += hits;
-    cpu.clock += hits * m.config.cost_access;
+    cpu.clock += hits * hitCost;
     done.n += k;
   }
 }
@@ -241,7 +285,8 @@ export function run_accesses(m: Machine, cpu: Cpu, mm: mm_struct, addrs: Float64
  * `looked` is true, so its result is in the TLB's last* fields), faulting until it succeeds.
  */
 function slow_access(m: Machine, cpu: Cpu, mm: mm_struct, addr: number, write: boolean, pcid: number, faults: { n: number }, looked: boolean): void {
-  const vpn = Math.floor(addr / PAGE_SIZE);
+  if (m.config !== costsOf) load_costs(m.config); // a fault handler may have run another machine's accesses
+  const vpn = Math.floor(addr * 0.000244140625); // addr / PAGE_SIZE, exactly (a power-of-two scale)
   cpu.stats[S.accesses]! += 1;
   const pfn = looked ? stoppedPfn : cpu.tlb.lookup(vpn, pcid);
   let r = translate_looked_up(m, cpu, mm, addr, write, vpn, pcid, pfn);

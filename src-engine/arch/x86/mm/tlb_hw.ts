@@ -21,8 +21,11 @@
 // replacement state. Hot pages would then miss in L1 with no capacity reason.
 //
 // Replacement, per set, in both TLB levels:
-//   - 'lru' is true LRU. Each set keeps a recency list (MRU and LRU ends, prev/next links in the
-//     entries): a hit moves the entry to the MRU end and the victim is the LRU end, both O(1).
+//   - 'lru' is true LRU. Each set keeps a circular recency list (prev/next links in the entries,
+//     the set's MRU word pointing at the head; the LRU entry is the head's prev): a hit moves
+//     the entry to the head and the victim is the head's prev, both O(1). Making the LRU entry
+//     the MRU one only moves the head, so an LRU eviction (the victim becomes the new entry)
+//     and each hit of a cyclic pattern that fits the set relink nothing.
 //     Age counters give the same order, but finding the oldest of 64 ways is a 64-entry scan,
 //     measured at ~100 ns here: ten times the hit budget.
 //   - 'plru' is tree pseudo-LRU: ways-1 direction bits per set, one word per tree node.
@@ -39,7 +42,9 @@
 // walker caches the upper-level entries it read (pwcInsert).
 //
 // Speed: lookup's hit path is a hash probe, two tag compares, a recency update and a counter:
-// no allocation, no closure, no Map. The hash index is an implementation device, not hardware:
+// no allocation, no closure, no Map. A CPU's hot loop calls lookupRun instead, which makes the
+// lookups of a run of accesses with the TLB's fields in registers and counts its L1 hits once.
+// A fill is one method (AssocCache.put). The hash index is an implementation device, not hardware:
 // it makes a lookup O(1) at any associativity (a 64-way CAM cannot be scanned in 10 ns).
 // Replacement only ever picks within the set (set = vpn & (sets - 1)), so hits, misses and
 // evictions are exactly those of the modelled set-associative arrays. Invalidations cost host
@@ -67,15 +72,25 @@ export function tlbFlagsFromPte(lo: number, hi: number): number {
   return (lo & PTE_FLAG_BITS) | ((hi & _PAGE_NX_HI) !== 0 ? TLB_NX : 0);
 }
 
-/** lastLevel values: where the last lookup was satisfied. */
-export const TLB_MISS = 0;
-export const TLB_HIT_L1 = 1;
-export const TLB_HIT_L2 = 2;
+/** lastLevel values: where the last lookup was satisfied (Hit is the same numbers, inlined by esbuild). */
+const enum Hit {
+  MISS = 0,
+  L1 = 1,
+  L2 = 2,
+}
+export const TLB_MISS: number = Hit.MISS;
+export const TLB_HIT_L1: number = Hit.L1;
+export const TLB_HIT_L2: number = Hit.L2;
 
-/** PWC levels: the paging-structure entries it caches. */
-export const PWC_PDE = 2;
-export const PWC_PDPTE = 3;
-export const PWC_PML4E = 4;
+/** PWC levels: the paging-structure entries it caches (Lvl is the same numbers, inlined by esbuild). */
+const enum Lvl {
+  PDE = 2,
+  PDPTE = 3,
+  PML4E = 4,
+}
+export const PWC_PDE: number = Lvl.PDE;
+export const PWC_PDPTE: number = Lvl.PDPTE;
+export const PWC_PML4E: number = Lvl.PML4E;
 
 /** Counters, gem5 style: each with a unit and a description. Ratios are derived when read. */
 export const TLB_STATS = {
@@ -122,38 +137,63 @@ export interface PwcEntrySnapshot { way: number; level: number; prefix: number; 
 // Region layout, in words from the region base:
 //   [0]              number of valid entries tagged global (lets lookups skip the global probe)
 //   [1]              number of valid entries (lets flushes of an empty array return at once)
-//   sets * SET_WORDS fill (valid ways), LRU list ends (MRU, LRU), free-way hint
+//   sets * SW.WORDS fill (valid ways), LRU list head (MRU), PLRU's last-touched way, free-way hint
 //   sets * ways      tree-PLRU nodes: node n (1..ways-1) of a set's tree; 0 = victim is left
 //                    (present only under 'plru')
 //   hash[H]          index: open addressing, linear probing, holds entry offsets (0 = empty)
-//   entries          ENTRY_WORDS each, set-major: (set, way) at entries + (set*ways + way)*8
+//   entries          Ent.WORDS each, set-major: (set, way) at entries + (set*ways + way)*8
 
-const E_KEY_LO = 0; // vpn bits 0..31 (or the PWC prefix)
-const E_KEY_HI = 1; // tag word: TAG_VALID | PWC level | TAG_GLOBAL or PCID | vpn bits 32..35
-const E_PFN_LO = 2; // pfn bits 0..31
-const E_PFN_HI = 3; // pfn bits 32 and up
-const E_FLAGS = 4; // TLB_* flags
-const E_PREV = 5; // LRU list: the next more recently used entry of the set (0 = none)
-const E_NEXT = 6; // LRU list: the next less recently used entry of the set (0 = none)
-const E_HOME = 7; // the entry's home slot in the hash index
-const ENTRY_SHIFT = 3;
-const ENTRY_WORDS = 1 << ENTRY_SHIFT;
+// The layout numbers are const enums, not module constants: esbuild (the bench bundle, tsx,
+// vitest, electron-vite) inlines a const enum member as a literal, while a module-level const
+// becomes a variable of the module's context, which V8's optimized code on Node 20 loads and
+// Smi-checks at every use. The hot paths use dozens of them per access.
 
-const S_FILL = 0;
-const S_MRU = 1;
-const S_LRU = 2;
-const S_HINT = 3; // no free way below this one
-const SET_WORDS = 4;
+/** Entry words, from the entry's offset. */
+const enum E {
+  KEY_LO = 0, // vpn bits 0..31 (or the PWC prefix)
+  KEY_HI = 1, // tag word: Tag.VALID | PWC level | Tag.GLOBAL or PCID | vpn bits 32..35
+  PFN_LO = 2, // pfn bits 0..31
+  PFN_HI = 3, // pfn bits 32 and up
+  FLAGS = 4, // TLB_* flags
+  PREV = 5, // LRU list: the next more recently used entry of the set (the head's PREV: the LRU entry)
+  NEXT = 6, // LRU list: the next less recently used entry of the set (the LRU entry's NEXT: the head)
+  HOME = 7, // the entry's home slot in the hash index
+}
 
-const TAG_VALID = 0x40000000;
-const TAG_GLOBAL = 0x10000;
-const TAG_PCID_SHIFT = 4;
-const TAG_PCID_BITS = 0xfff << TAG_PCID_SHIFT;
-const TAG_LEVEL_SHIFT = 17;
-const TAG_VPN_HI_BITS = 0xf;
+/** Entry size: an entry is Ent.WORDS words, (set, way)'s at entriesAt + ((set * ways + way) << Ent.SHIFT). */
+const enum Ent {
+  SHIFT = 3,
+  WORDS = 8, // 1 << SHIFT
+}
 
-const LRU = POLICY_NAMES.indexOf('lru');
-const PLRU = POLICY_NAMES.indexOf('plru');
+/** Per-set words: a set's state is SW.WORDS words from setsAt + set * SW.WORDS. */
+const enum SW {
+  FILL = 0,
+  MRU = 1, // LRU: the head of the circular recency list (its PREV is the LRU entry); 0 = empty
+  PLRU_LAST = 2, // PLRU: 1 + the way touched last (0: none since the tree was cleared)
+  HINT = 3, // no free way below this one
+  WORDS = 4,
+}
+
+/** Tag word bits. */
+const enum Tag {
+  VALID = 0x40000000,
+  GLOBAL = 0x10000,
+  PCID_SHIFT = 4,
+  PCID_BITS = 0xfff0, // 0xfff << PCID_SHIFT
+  LEVEL_SHIFT = 17,
+  VPN_HI_BITS = 0xf,
+}
+
+/** Policy codes: a policy's index in POLICY_NAMES (checked below). */
+const enum Pol {
+  LRU = 0,
+  PLRU = 1,
+  RANDOM = 2,
+}
+if (POLICY_NAMES.indexOf('lru') !== Pol.LRU || POLICY_NAMES.indexOf('plru') !== Pol.PLRU || POLICY_NAMES.indexOf('random') !== Pol.RANDOM) {
+  throw new Error('tlb_hw: Pol codes disagree with POLICY_NAMES');
+}
 
 const TWO_32 = 4294967296;
 
@@ -180,10 +220,10 @@ function planCache(base: number, entries: number, ways: number, policy: number):
   let hashSize = 8;
   while (hashSize < entries * 4) hashSize *= 2; // load factor <= 1/4: ~1.2 probes per hit
   const setsAt = base + 2;
-  const plruAt = setsAt + sets * SET_WORDS;
-  const hashAt = plruAt + (policy === PLRU ? entries : 0);
+  const plruAt = setsAt + sets * SW.WORDS;
+  const hashAt = plruAt + (policy === Pol.PLRU ? entries : 0);
   const entriesAt = alignLine(hashAt + hashSize);
-  const end = alignLine(entriesAt + entries * ENTRY_WORDS);
+  const end = alignLine(entriesAt + entries * Ent.WORDS);
   return { base, sets, ways, policy, hashSize, setsAt, plruAt, hashAt, entriesAt, end };
 }
 
@@ -194,9 +234,9 @@ class AssocCache {
   declare readonly sets: number;
   declare readonly ways: number;
   declare readonly setMask: number;
+  /** ways - 1 when ways is a power of two (a draw mod ways is then a mask), else -1. */
+  declare readonly waysMask: number;
   declare readonly policy: number;
-  /** Set by allocate(): true when a valid entry was replaced to make room. */
-  declare evicted: boolean;
   declare private readonly a: Int32Array;
   declare private readonly globalsAt: number;
   declare private readonly validAt: number;
@@ -214,8 +254,8 @@ class AssocCache {
     this.sets = r.sets;
     this.ways = r.ways;
     this.setMask = r.sets - 1;
+    this.waysMask = (r.ways & (r.ways - 1)) === 0 ? r.ways - 1 : -1;
     this.policy = r.policy;
-    this.evicted = false;
     this.globalsAt = r.base;
     this.validAt = r.base + 1;
     this.setsAt = r.setsAt;
@@ -227,9 +267,13 @@ class AssocCache {
     this.rngAt = rngAt;
   }
 
-  /** The hash-index home slot of key (lo, hi). */
+  /**
+   * The hash-index home slot of key (lo, hi). hashShift is at least 14, so the unsigned shift is
+   * below 2^31 and `| 0` keeps its value; it tells V8 the slot is an int32 (x >>> s alone is a
+   * uint32 to it, which made the probe loops convert slot numbers through doubles).
+   */
   private home(lo: number, hi: number): number {
-    return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> this.hashShift;
+    return (Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> this.hashShift) | 0;
   }
 
   /** The word offset of the valid entry tagged (lo, hi), or -1. No side effects. */
@@ -240,7 +284,7 @@ class AssocCache {
     for (;;) {
       const e = a[at + h]!;
       if (e === 0) return -1;
-      if (a[e + E_KEY_LO] === lo && a[e + E_KEY_HI] === hi) return e;
+      if (a[e + E.KEY_LO] === lo && a[e + E.KEY_HI] === hi) return e;
       h = (h + 1) & this.hashMask;
     }
   }
@@ -252,97 +296,128 @@ class AssocCache {
 
   /** Mark valid entry e of set `set` most recently used (random keeps no recency state). */
   touch(e: number, set: number): void {
-    if (this.policy === LRU) {
-      const s = this.setsAt + set * SET_WORDS;
-      if (this.a[s + S_MRU] !== e) this.moveToMru(e, s);
-    } else if (this.policy === PLRU) {
-      this.plruTouch(set, ((e - this.entriesAt) >> ENTRY_SHIFT) & (this.ways - 1));
+    if (this.policy === Pol.LRU) this.lruTouch(e, this.setsAt + set * SW.WORDS);
+    else if (this.policy === Pol.PLRU) this.plruTouch(set, ((e - this.entriesAt) >> Ent.SHIFT) & (this.ways - 1));
+  }
+
+  // LRU recency lists are circular: the set's MRU word holds the head (0: empty list), NEXT
+  // leads to less recent entries, and the LRU entry is the head's PREV (its NEXT is the head).
+  // Making the LRU entry the MRU one is then a rotation of the head, with no relinking: that is
+  // every LRU eviction (the victim becomes the new entry) and every hit of a cyclic pattern
+  // that fits the TLB.
+
+  /** LRU: make valid entry e, on the recency list of the set whose words start at s, its head. */
+  private lruTouch(e: number, s: number): void {
+    const a = this.a;
+    const head = a[s + SW.MRU]!;
+    if (head === e) return;
+    const tail = a[head + E.PREV]!;
+    if (tail !== e) {
+      // e is neither head nor tail: unlink it, then link it in between the tail and the head
+      const prev = a[e + E.PREV]!;
+      const next = a[e + E.NEXT]!;
+      a[prev + E.NEXT] = next;
+      a[next + E.PREV] = prev;
+      a[e + E.PREV] = tail;
+      a[e + E.NEXT] = head;
+      a[tail + E.NEXT] = e;
+      a[head + E.PREV] = e;
     }
+    a[s + SW.MRU] = e; // the tail already sits just before the head
   }
 
-  /** LRU: move e, on the recency list of the set whose words start at s but not at its MRU end, to that end. */
-  private moveToMru(e: number, s: number): void {
+  /** LRU: take e off the recency list of the set whose words start at s. */
+  private listUnlink(e: number, s: number): void {
     const a = this.a;
-    const prev = a[e + E_PREV]!; // not 0: e is not the MRU end
-    const next = a[e + E_NEXT]!;
-    a[prev + E_NEXT] = next;
-    if (next !== 0) a[next + E_PREV] = prev;
-    else a[s + S_LRU] = prev;
-    const head = a[s + S_MRU]!;
-    a[e + E_PREV] = 0;
-    a[e + E_NEXT] = head;
-    a[head + E_PREV] = e;
-    a[s + S_MRU] = e;
+    const next = a[e + E.NEXT]!;
+    if (next === e) {
+      a[s + SW.MRU] = 0; // it was the only entry
+      return;
+    }
+    const prev = a[e + E.PREV]!;
+    a[prev + E.NEXT] = next;
+    a[next + E.PREV] = prev;
+    if (a[s + SW.MRU] === e) a[s + SW.MRU] = next;
   }
 
-  /** LRU: take e off its set's recency list. */
-  private listUnlink(e: number, set: number): void {
+  /** LRU: put e, which is on no list, at the head of the recency list of the set whose words start at s. */
+  private listPushMru(e: number, s: number): void {
     const a = this.a;
-    const s = this.setsAt + set * SET_WORDS;
-    const prev = a[e + E_PREV]!;
-    const next = a[e + E_NEXT]!;
-    if (prev !== 0) a[prev + E_NEXT] = next;
-    else a[s + S_MRU] = next;
-    if (next !== 0) a[next + E_PREV] = prev;
-    else a[s + S_LRU] = prev;
+    const head = a[s + SW.MRU]!;
+    if (head === 0) {
+      a[e + E.PREV] = e;
+      a[e + E.NEXT] = e;
+    } else {
+      const tail = a[head + E.PREV]!;
+      a[e + E.PREV] = tail;
+      a[e + E.NEXT] = head;
+      a[tail + E.NEXT] = e;
+      a[head + E.PREV] = e;
+    }
+    a[s + SW.MRU] = e;
   }
 
-  /** LRU: put e, which is on no list, at the MRU end of its set's recency list. */
-  private listPushMru(e: number, set: number): void {
-    const a = this.a;
-    const s = this.setsAt + set * SET_WORDS;
-    const head = a[s + S_MRU]!;
-    a[e + E_PREV] = 0;
-    a[e + E_NEXT] = head;
-    if (head !== 0) a[head + E_PREV] = e;
-    else a[s + S_LRU] = e;
-    a[s + S_MRU] = e;
-  }
-
-  /** Tree-PLRU: point every node on the path to `way` away from it. */
+  /**
+   * Tree-PLRU: point every node on the path to `way` away from it. Touching the way touched last
+   * would write the bits already there (only touches and clear() change the tree, and clear()
+   * zeroes the set's PLRU_LAST word with it), so it returns at once: a run of hits to one page
+   * costs one compare, as LRU's hits to its head do.
+   */
   private plruTouch(set: number, way: number): void {
     const a = this.a;
+    const last = this.setsAt + set * SW.WORDS + SW.PLRU_LAST;
+    if (a[last] === way + 1) return;
+    a[last] = way + 1;
     const nodes = this.plruAt + set * this.ways;
     for (let n = way + this.ways; n > 1; n >>= 1) a[nodes + (n >> 1)] = (n & 1) ^ 1;
   }
 
   /**
-   * A way of set `set` for the new key (lo, hi), which must not be present: a free way if there
-   * is one, else the policy's victim, which is unindexed. Sets `evicted`. The returned entry
-   * holds the key and is indexed (and, under LRU, listed); the caller writes pfn and flags,
-   * then touches it.
+   * Map key (lo, hi) of set `set` (lo & setMask) to (pfn, flags) and make it the set's most
+   * recently used entry: in place when the key is present; else in a free way if the set has
+   * one, else in place of the policy's victim. Returns 1 when a valid entry was evicted, else 0.
+   * One method instead of a chain of them (find, allocate, write, touch), so that V8 inlines
+   * the steps of this path, which runs twice per TLB miss, into one unit.
    */
-  allocate(lo: number, hi: number, set: number): number {
+  put(lo: number, hi: number, set: number, pfn: number, flags: number): number {
     const a = this.a;
-    let e: number;
-    if (a[this.setsAt + set * SET_WORDS + S_FILL]! < this.ways) {
-      e = this.takeFreeWay(set);
-      if (this.policy === LRU) this.listPushMru(e, set);
-      this.evicted = false;
-    } else {
-      e = this.victim(set);
-      this.unindex(e);
-      this.evicted = true;
+    let e = this.find(lo, hi);
+    let evicted = 0;
+    if (e < 0) {
+      const s = this.setsAt + set * SW.WORDS;
+      if (a[s + SW.FILL]! < this.ways) {
+        e = this.takeFreeWay(set);
+        if (this.policy === Pol.LRU) this.listPushMru(e, s);
+      } else {
+        // the victim; under LRU the tail (the head's PREV), picked here so the common case needs no call
+        e = this.policy === Pol.LRU ? a[a[s + SW.MRU]! + E.PREV]! : this.victim(set);
+        this.unindex(e);
+        evicted = 1;
+      }
+      a[e + E.KEY_LO] = lo;
+      a[e + E.KEY_HI] = hi;
+      if (hi & Tag.GLOBAL) a[this.globalsAt]!++;
+      this.index(e, lo, hi);
     }
-    a[e + E_KEY_LO] = lo;
-    a[e + E_KEY_HI] = hi;
-    if (hi & TAG_GLOBAL) a[this.globalsAt]!++;
-    this.index(e, lo, hi);
-    return e;
+    a[e + E.PFN_LO] = pfn | 0;
+    a[e + E.PFN_HI] = (pfn * 2.3283064365386963e-10) | 0; // pfn / 2^32: 2.3283064365386963e-10 is 2^-32, and scaling by a power of two is exact
+    a[e + E.FLAGS] = flags;
+    this.touch(e, set);
+    return evicted;
   }
 
   /** Claim the lowest free way of set (the caller knows there is one): counts it, moves the hint. */
   private takeFreeWay(set: number): number {
     const a = this.a;
-    const s = this.setsAt + set * SET_WORDS;
-    let way = a[s + S_HINT]!;
+    const s = this.setsAt + set * SW.WORDS;
+    let way = a[s + SW.HINT]!;
     let e = this.entryAt(set, way);
-    while (a[e + E_KEY_HI] !== 0) {
+    while (a[e + E.KEY_HI] !== 0) {
       way++;
-      e += ENTRY_WORDS;
+      e += Ent.WORDS;
     }
-    a[s + S_HINT] = way + 1;
-    a[s + S_FILL]!++;
+    a[s + SW.HINT] = way + 1;
+    a[s + SW.FILL]!++;
     a[this.validAt]!++;
     return e;
   }
@@ -350,8 +425,8 @@ class AssocCache {
   /** The entry to replace in full set `set`: the LRU end, the tree's choice, or a xorshift draw. */
   private victim(set: number): number {
     const a = this.a;
-    if (this.policy === LRU) return a[this.setsAt + set * SET_WORDS + S_LRU]!;
-    if (this.policy === PLRU) {
+    if (this.policy === Pol.LRU) return a[a[this.setsAt + set * SW.WORDS + SW.MRU]! + E.PREV]!; // the tail
+    if (this.policy === Pol.PLRU) {
       const nodes = this.plruAt + set * this.ways;
       let n = 1;
       while (n < this.ways) n = 2 * n + a[nodes + n]!;
@@ -362,7 +437,8 @@ class AssocCache {
     x ^= x >>> 17;
     x ^= x << 5;
     a[this.rngAt] = x;
-    return this.entryAt(set, (x >>> 0) % this.ways);
+    const m = this.waysMask; // (x >>> 0) % ways, without a division when ways is a power of two
+    return this.entryAt(set, m >= 0 ? x & m : (x >>> 0) % this.ways);
   }
 
   /** Add entry e with key (lo, hi) to the hash index. */
@@ -372,28 +448,43 @@ class AssocCache {
     let h = h0;
     while (a[this.hashAt + h] !== 0) h = (h + 1) & this.hashMask;
     a[this.hashAt + h] = e;
-    a[e + E_HOME] = h0;
+    a[e + E.HOME] = h0;
   }
 
-  /** Remove entry e from the hash index (backward-shift deletion, no tombstones) and the global count. */
+  /**
+   * Remove entry e from the hash index (backward-shift deletion, no tombstones) and the global
+   * count. Kept small for inlining: the shifting, needed only when the slot after e's is in
+   * use, is shiftBack.
+   */
   private unindex(e: number): void {
     const a = this.a;
     const at = this.hashAt;
     const mask = this.hashMask;
-    let i = a[e + E_HOME]!;
+    let i = a[e + E.HOME]!;
     while (a[at + i] !== e) i = (i + 1) & mask;
+    if (a[at + ((i + 1) & mask)] !== 0) i = this.shiftBack(i);
+    a[at + i] = 0;
+    if (a[e + E.KEY_HI]! & Tag.GLOBAL) a[this.globalsAt]!--;
+  }
+
+  /**
+   * unindex's backward shift for the hole at slot i: moves each later entry of the cluster whose
+   * home is not cyclically in (hole, its slot] back into the hole; returns the final hole.
+   */
+  private shiftBack(i: number): number {
+    const a = this.a;
+    const at = this.hashAt;
+    const mask = this.hashMask;
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
       const v = a[at + j]!;
-      if (v === 0) break;
-      const k = a[v + E_HOME]!;
+      if (v === 0) return i;
+      const k = a[v + E.HOME]!;
       const stays = i <= j ? i < k && k <= j : i < k || k <= j; // its home is cyclically in (i, j]
       if (!stays) {
         a[at + i] = v;
         i = j;
       }
     }
-    a[at + i] = 0;
-    if (a[e + E_KEY_HI]! & TAG_GLOBAL) a[this.globalsAt]!--;
   }
 
   /** Invalidate valid entry e of set `set`. */
@@ -409,14 +500,14 @@ class AssocCache {
    */
   private freeEntry(e: number, set: number): void {
     const a = this.a;
-    const s = this.setsAt + set * SET_WORDS;
-    if (this.policy === LRU) this.listUnlink(e, set);
-    a[e + E_KEY_HI] = 0;
-    a[e + E_KEY_LO] = 0;
-    a[s + S_FILL]!--;
+    const s = this.setsAt + set * SW.WORDS;
+    if (this.policy === Pol.LRU) this.listUnlink(e, s);
+    a[e + E.KEY_HI] = 0;
+    a[e + E.KEY_LO] = 0;
+    a[s + SW.FILL]!--;
     a[this.validAt]!--;
-    const way = (e - this.entryAt(set, 0)) >> ENTRY_SHIFT;
-    if (way < a[s + S_HINT]!) a[s + S_HINT] = way;
+    const way = (e - this.entryAt(set, 0)) >> Ent.SHIFT;
+    if (way < a[s + SW.HINT]!) a[s + SW.HINT] = way;
   }
 
   /**
@@ -447,8 +538,8 @@ class AssocCache {
     const a = this.a;
     const end = this.entryAt(this.sets, 0);
     let n = 0;
-    for (let e = this.entriesAt; e < end; e += ENTRY_WORDS) {
-      const tag = a[e + E_KEY_HI]!;
+    for (let e = this.entriesAt; e < end; e += Ent.WORDS) {
+      const tag = a[e + E.KEY_HI]!;
       if (tag !== 0 && (tag & mask) === value) n++;
     }
     return n;
@@ -457,8 +548,8 @@ class AssocCache {
   /** removeWhere for a few entries: remove() each match (index and recency list kept up to date). */
   private removeEach(mask: number, value: number): void {
     for (let set = 0; set < this.sets; set++) {
-      for (let way = 0, e = this.entryAt(set, 0); way < this.ways; way++, e += ENTRY_WORDS) {
-        const tag = this.a[e + E_KEY_HI]!;
+      for (let way = 0, e = this.entryAt(set, 0); way < this.ways; way++, e += Ent.WORDS) {
+        const tag = this.a[e + E.KEY_HI]!;
         if (tag !== 0 && (tag & mask) === value) this.remove(e, set);
       }
     }
@@ -467,43 +558,51 @@ class AssocCache {
   /** removeWhere for one set, leaving the index alone: fill, hint and recency list rebuilt from the survivors. */
   private dropInSet(set: number, mask: number, value: number): number {
     const a = this.a;
-    const s = this.setsAt + set * SET_WORDS;
+    const s = this.setsAt + set * SW.WORDS;
     let dropped = 0;
     let firstFree = -1;
-    for (let way = 0, e = this.entryAt(set, 0); way < this.ways; way++, e += ENTRY_WORDS) {
-      const tag = a[e + E_KEY_HI]!;
+    for (let way = 0, e = this.entryAt(set, 0); way < this.ways; way++, e += Ent.WORDS) {
+      const tag = a[e + E.KEY_HI]!;
       if (tag !== 0 && (tag & mask) !== value) continue;
       if (tag !== 0) {
-        a[e + E_KEY_HI] = 0;
-        a[e + E_KEY_LO] = 0;
+        a[e + E.KEY_HI] = 0;
+        a[e + E.KEY_LO] = 0;
         dropped++;
       }
       if (firstFree < 0) firstFree = way;
     }
     if (dropped === 0) return 0;
-    const fill = (a[s + S_FILL]! -= dropped);
-    a[s + S_HINT] = firstFree;
-    if (this.policy === LRU && fill === 0) a[s + S_MRU] = a[s + S_LRU] = 0;
-    else if (this.policy === LRU) this.relistSurvivors(s);
+    const fill = (a[s + SW.FILL]! -= dropped);
+    a[s + SW.HINT] = firstFree;
+    if (this.policy === Pol.LRU && fill === 0) a[s + SW.MRU] = 0;
+    else if (this.policy === Pol.LRU) this.relistSurvivors(s);
     return dropped;
   }
 
-  /** LRU: unlink the now-invalid entries from the recency list of the set at s, keeping the survivors' order. */
+  /**
+   * LRU: unlink the now-invalid entries (tag word 0) from the recency list of the set at s,
+   * keeping the survivors' order; there is at least one survivor. The dropped entries' links are
+   * intact until here, so the old circle is walked once, from its head.
+   */
   private relistSurvivors(s: number): void {
     const a = this.a;
-    let last = 0;
-    const head = a[s + S_MRU]!;
-    a[s + S_MRU] = 0;
-    for (let x = head, next = 0; x !== 0; x = next) {
-      next = a[x + E_NEXT]!;
-      if (a[x + E_KEY_HI] === 0) continue;
-      a[x + E_PREV] = last;
-      if (last !== 0) a[last + E_NEXT] = x;
-      else a[s + S_MRU] = x;
-      last = x;
-    }
-    if (last !== 0) a[last + E_NEXT] = 0;
-    a[s + S_LRU] = last;
+    const head = a[s + SW.MRU]!;
+    let first = 0, last = 0, x = head;
+    do {
+      const next = a[x + E.NEXT]!;
+      if (a[x + E.KEY_HI] !== 0) {
+        if (last === 0) first = x;
+        else {
+          a[last + E.NEXT] = x;
+          a[x + E.PREV] = last;
+        }
+        last = x;
+      }
+      x = next;
+    } while (x !== head);
+    a[last + E.NEXT] = first;
+    a[first + E.PREV] = last;
+    a[s + SW.MRU] = first;
   }
 
   /** Rebuild the hash index and the global count from the valid entries. */
@@ -513,11 +612,11 @@ class AssocCache {
     a[this.globalsAt] = 0;
     if (a[this.validAt] === 0) return;
     const end = this.entryAt(this.sets, 0);
-    for (let e = this.entriesAt; e < end; e += ENTRY_WORDS) {
-      const hi = a[e + E_KEY_HI]!;
+    for (let e = this.entriesAt; e < end; e += Ent.WORDS) {
+      const hi = a[e + E.KEY_HI]!;
       if (hi === 0) continue;
-      if (hi & TAG_GLOBAL) a[this.globalsAt]!++;
-      this.index(e, a[e + E_KEY_LO]!, hi);
+      if (hi & Tag.GLOBAL) a[this.globalsAt]!++;
+      this.index(e, a[e + E.KEY_LO]!, hi);
     }
   }
 
@@ -530,44 +629,40 @@ class AssocCache {
 
   /** The word offset of (set, way)'s entry, valid or not. */
   entryAt(set: number, way: number): number {
-    return this.entriesAt + (set * this.ways + way) * ENTRY_WORDS;
+    return this.entriesAt + (set * this.ways + way) * Ent.WORDS;
   }
 
   /** The pfn held by entry e (two words: exact up to 2^53). */
   pfnOf(e: number): number {
-    const hi = this.a[e + E_PFN_HI]!;
-    const lo = this.a[e + E_PFN_LO]!;
-    return hi === 0 && lo >= 0 ? lo : (lo >>> 0) + hi * TWO_32;
+    const hi = this.a[e + E.PFN_HI]!;
+    const lo = this.a[e + E.PFN_LO]!;
+    return hi === 0 && lo >= 0 ? lo : (lo >>> 0) + hi * 4294967296;
   }
 
   /** The TLB_* flags of entry e. */
   flagsOf(e: number): number {
-    return this.a[e + E_FLAGS]!;
+    return this.a[e + E.FLAGS]!;
   }
 
   /** The tag word of entry e (0 when invalid). */
   tagOf(e: number): number {
-    return this.a[e + E_KEY_HI]!;
+    return this.a[e + E.KEY_HI]!;
   }
 
   /** The key's low word of entry e (vpn bits 0..31, or the PWC prefix). */
   keyLoOf(e: number): number {
-    return this.a[e + E_KEY_LO]!;
-  }
-
-  /** Store pfn and flags in entry e. */
-  write(e: number, pfn: number, flags: number): void {
-    const a = this.a;
-    a[e + E_PFN_LO] = pfn | 0;
-    a[e + E_PFN_HI] = (pfn / TWO_32) | 0;
-    a[e + E_FLAGS] = flags;
+    return this.a[e + E.KEY_LO]!;
   }
 
   /** LRU: e's position in its set's recency list (0 = MRU); -1 under other policies. */
   recencyOf(e: number, set: number): number {
-    if (this.policy !== LRU) return -1;
+    if (this.policy !== Pol.LRU) return -1;
+    const head = this.a[this.setsAt + set * SW.WORDS + SW.MRU]!;
     let rank = 0;
-    for (let x = this.a[this.setsAt + set * SET_WORDS + S_MRU]!; x !== e && x !== 0; x = this.a[x + E_NEXT]!) rank++;
+    for (let x = head; x !== e && x !== 0; rank++) {
+      x = this.a[x + E.NEXT]!;
+      if (x === head) return rank + 1; // e is not on the list: its length, as a walk to the end gives
+    }
     return rank;
   }
 }
@@ -577,7 +672,7 @@ class AssocCache {
 
 // Shared header (word offsets). Counters are 64-bit: low word, then high word.
 const MAGIC = 0x544c4248; // 'TLBH'
-const LAYOUT_VERSION = 2;
+const LAYOUT_VERSION = 3; // 3: circular LRU lists (the LRU entry is the head's PREV), PLRU's last-touched way
 const H_MAGIC = 0;
 const H_VERSION = 1;
 const H_GEOMETRY = 2; // 8 words, in GEOMETRY_KEYS order
@@ -586,17 +681,24 @@ const STATS_AT = 16;
 const STAT_NAMES = Object.keys(TLB_STATS) as (keyof typeof TLB_STATS)[];
 const GEOMETRY_KEYS = ['l1_entries', 'l1_ways', 'l2_entries', 'l2_ways', 'policy', 'pcid', 'pwc_entries', 'seed'] as const;
 const statWord = (name: keyof typeof TLB_STATS): number => STATS_AT + 2 * STAT_NAMES.indexOf(name);
-const W_L1_HITS = statWord('l1_hits');
-const W_L2_HITS = statWord('l2_hits');
-const W_MISSES = statWord('misses');
-const W_L1_EVICTIONS = statWord('l1_evictions');
-const W_L2_EVICTIONS = statWord('l2_evictions');
-const W_PWC_HITS = statWord('pwc_hits');
-const W_PWC_MISSES = statWord('pwc_misses');
-const W_PWC_EVICTIONS = statWord('pwc_evictions');
-const W_INVLPG = statWord('invlpg');
-const W_FLUSH_PCID = statWord('flush_pcid');
-const W_FLUSH_ALL = statWord('flush_all');
+/** Counter words (low word; the high word follows): STATS_AT + 2 * the stat's index in TLB_STATS, checked below. */
+const enum W {
+  L1_HITS = 16,
+  L2_HITS = 18,
+  MISSES = 20,
+  L1_EVICTIONS = 22,
+  L2_EVICTIONS = 24,
+  PWC_HITS = 26,
+  PWC_MISSES = 28,
+  PWC_EVICTIONS = 30,
+  INVLPG = 32,
+  FLUSH_PCID = 34,
+  FLUSH_ALL = 36,
+}
+const W_CHECK: [keyof typeof TLB_STATS, W][] = [['l1_hits', W.L1_HITS], ['l2_hits', W.L2_HITS], ['misses', W.MISSES],
+  ['l1_evictions', W.L1_EVICTIONS], ['l2_evictions', W.L2_EVICTIONS], ['pwc_hits', W.PWC_HITS], ['pwc_misses', W.PWC_MISSES],
+  ['pwc_evictions', W.PWC_EVICTIONS], ['invlpg', W.INVLPG], ['flush_pcid', W.FLUSH_PCID], ['flush_all', W.FLUSH_ALL]];
+if (W_CHECK.length !== STAT_NAMES.length || W_CHECK.some(([name, w]) => statWord(name) !== w)) throw new Error('tlb_hw: W words disagree with TLB_STATS');
 const STATS_END = STATS_AT + 2 * STAT_NAMES.length;
 
 const VPN_LIMIT = 2 ** 36;
@@ -609,7 +711,7 @@ function planLayout(g: TlbGeometry): Layout {
   const policy = POLICY_NAMES.indexOf(g.policy);
   const l1 = planCache(alignLine(STATS_END), g.l1_entries, g.l1_ways, policy);
   const l2 = planCache(l1.end, g.l2_entries, g.l2_ways, policy);
-  const pwc = g.pwc_entries > 0 ? planCache(l2.end, g.pwc_entries, g.pwc_entries, LRU) : null;
+  const pwc = g.pwc_entries > 0 ? planCache(l2.end, g.pwc_entries, g.pwc_entries, Pol.LRU) : null;
   return { l1, l2, pwc, words: pwc ? pwc.end : l2.end };
 }
 
@@ -642,19 +744,20 @@ const readCounter = (a: Int32Array, w: number): number => (Atomics.load(a, w) >>
 
 /** The tag word of vpn's entry for (already masked) pcid; lo is vpn | 0 (equal to vpn below 2^31: no division). */
 const tlbTag = (vpn: number, lo: number, pcid: number): number =>
-  TAG_VALID | (pcid << TAG_PCID_SHIFT) | (lo === vpn ? 0 : (vpn / TWO_32) | 0);
+  Tag.VALID | (pcid << Tag.PCID_SHIFT) | (lo === vpn ? 0 : (vpn * 2.3283064365386963e-10) | 0); // vpn / 2^32, exactly (2^-32)
 
 /** The tag word of the global entry of the page whose PCID tag word is hi. */
-const globalTag = (hi: number): number => (hi & ~TAG_PCID_BITS) | TAG_GLOBAL;
+const globalTag = (hi: number): number => (hi & ~Tag.PCID_BITS) | Tag.GLOBAL;
 
 /** The PWC tag word of (level, already masked pcid). */
-const pwcTag = (level: number, pcid: number): number => TAG_VALID | (level << TAG_LEVEL_SHIFT) | (pcid << TAG_PCID_SHIFT);
+const pwcTag = (level: number, pcid: number): number => Tag.VALID | (level << Tag.LEVEL_SHIFT) | (pcid << Tag.PCID_SHIFT);
 
 /** The PWC key of the level-`level` entry (PWC_PDE..PWC_PML4E) covering vpn: vpn >> 9*(level-1). */
 export function pwcPrefix(level: number, vpn: number): number {
-  return Math.floor(vpn / PWC_DIV[level]!);
+  return Math.floor(vpn * PWC_SCALE[level]!);
 }
-const PWC_DIV: readonly number[] = [1, 1, 2 ** 9, 2 ** 18, 2 ** 27];
+/** 1 / 2^(9 * (level - 1)) per level: scaling by a power of two is exact, and cheaper than dividing. */
+const PWC_SCALE: readonly number[] = [1, 1, 2 ** -9, 2 ** -18, 2 ** -27];
 
 export class TlbHierarchy {
   // Set in the constructor and `declare`d, like AssocCache's fields.
@@ -664,6 +767,8 @@ export class TlbHierarchy {
   declare lastFlags: number;
   /** TLB_HIT_L1, TLB_HIT_L2 or TLB_MISS for the last lookup. */
   declare lastLevel: number;
+  /** After lookupRun stopped before its end: the result (pfn or -1) of the lookup it stopped at. */
+  declare lastPfn: number;
   /** After pwcWalkStart: the frame of the table the walk reads next (-1: start from CR3). */
   declare lastTablePfn: number;
   declare private readonly a: Int32Array;
@@ -690,7 +795,8 @@ export class TlbHierarchy {
     this.pwc = layout.pwc ? new AssocCache(this.a, layout.pwc, H_RNG) : null;
     this.pcidMask = this.geometry.pcid ? 0xfff : 0;
     this.lastFlags = 0;
-    this.lastLevel = TLB_MISS;
+    this.lastLevel = Hit.MISS;
+    this.lastPfn = -1;
     this.lastTablePfn = -1;
   }
 
@@ -739,6 +845,14 @@ export class TlbHierarchy {
     if (v === 0) a[w + 1]!++;
   }
 
+  /** Add n (0 <= n < 2^32) to the 64-bit counter at word w, as n count(w) calls would. */
+  private countN(w: number, n: number): void {
+    const a = this.a;
+    const v = (a[w]! >>> 0) + n;
+    a[w] = v | 0;
+    if (v > 0xffffffff) a[w + 1]!++;
+  }
+
   /**
    * Translate vpn for pcid: the pfn, or -1 on a miss (the caller walks, then calls insert).
    * Sets lastLevel and lastFlags and counts the outcome. An L2 hit also fills L1.
@@ -746,15 +860,69 @@ export class TlbHierarchy {
    */
   lookup(vpn: number, pcid: number): number {
     const lo = vpn | 0;
-    const hi = tlbTag(vpn, lo, pcid & this.pcidMask);
+    // tlbTag(vpn, lo, pcid & pcidMask), written out: this is the hottest path
+    const hi = Tag.VALID | ((pcid & this.pcidMask) << Tag.PCID_SHIFT) | (lo === vpn ? 0 : (vpn * 2.3283064365386963e-10) | 0);
     const l1 = this.l1;
     const e = l1.find(lo, hi);
     if (e < 0) return this.lookupBelowL1(lo, hi);
     l1.touch(e, lo & l1.setMask);
-    this.count(W_L1_HITS);
-    this.lastLevel = TLB_HIT_L1;
+    this.count(W.L1_HITS);
+    this.lastLevel = Hit.L1;
     this.lastFlags = l1.flagsOf(e);
     return l1.pfnOf(e);
+  }
+
+  /**
+   * A CPU's hot loop over a run of accesses: for k = from, from + 1, ... below n (from <= n),
+   * the lookup(Math.floor(addrs[k] / 4096), pcid) of byte address addrs[k], for as long as it is
+   * an L1 hit and, where writes[k] is 1, the entry's flags hold every bit of writeFlags. Returns
+   * the index of the first access that does not qualify, whose lookup is made too and its result
+   * left in lastPfn (lastLevel and lastFlags as lookup leaves them), or n. Counters, replacement
+   * state and last* end exactly as those lookup() calls leave them; the L1 hits of the run are
+   * added to their counter at its end, not one by one.
+   */
+  lookupRun(addrs: Float64Array, writes: Uint8Array, from: number, n: number, pcid: number, writeFlags: number): number {
+    const l1 = this.l1;
+    const tag = Tag.VALID | ((pcid & this.pcidMask) << Tag.PCID_SHIFT);
+    let k = from, hits = 0;
+    let last = -1; // the entry of the run's last lookup when that was a PCID-tagged L1 hit, else -1
+    for (; k < n; k++) {
+      // vpn = Math.floor(addr / 4096); lo and hi as lookup makes them. addr * 2^-12 is exact, and
+      // for a t in [0, 2^31) t | 0 is its floor and equals vpn: no floor, no compare of doubles.
+      const t = addrs[k]! * 0.000244140625;
+      let lo: number, hi: number;
+      if (t >= 0 && t < 2147483648) {
+        lo = t | 0;
+        hi = tag;
+      } else {
+        const vpn = Math.floor(t);
+        lo = vpn | 0;
+        hi = lo === vpn ? tag : tag | ((vpn * 2.3283064365386963e-10) | 0);
+      }
+      const e = l1.find(lo, hi);
+      if (e < 0) {
+        // lookup's slow half (it sets last* and counts); an L1 hit on the global entry that
+        // needs nothing more continues the run
+        last = -1;
+        const pfn = this.lookupBelowL1(lo, hi);
+        if (pfn >= 0 && this.lastLevel === Hit.L1 && (writes[k] !== 1 || (this.lastFlags & writeFlags) === writeFlags)) continue;
+        this.lastPfn = pfn;
+        break;
+      }
+      l1.touch(e, lo & l1.setMask);
+      hits++;
+      last = e;
+      if (writes[k] === 1 && (l1.flagsOf(e) & writeFlags) !== writeFlags) {
+        this.lastPfn = l1.pfnOf(e);
+        break;
+      }
+    }
+    if (hits !== 0) this.countN(W.L1_HITS, hits);
+    if (last >= 0) {
+      this.lastLevel = Hit.L1;
+      this.lastFlags = l1.flagsOf(last);
+    }
+    return k;
   }
 
   /** lookup's slow half: L1's global entry, then L2 (copying a hit into L1), else a miss. */
@@ -763,25 +931,25 @@ export class TlbHierarchy {
     const g = l1.globals() !== 0 ? l1.find(lo, globalTag(hi)) : -1;
     if (g >= 0) {
       l1.touch(g, lo & l1.setMask);
-      this.count(W_L1_HITS);
-      this.lastLevel = TLB_HIT_L1;
+      this.count(W.L1_HITS);
+      this.lastLevel = Hit.L1;
       this.lastFlags = l1.flagsOf(g);
       return l1.pfnOf(g);
     }
     const l2 = this.l2;
     const e = this.findEither(l2, lo, hi);
     if (e < 0) {
-      this.count(W_MISSES);
-      this.lastLevel = TLB_MISS;
+      this.count(W.MISSES);
+      this.lastLevel = Hit.MISS;
       this.lastFlags = 0;
       return -1;
     }
     l2.touch(e, lo & l2.setMask);
-    this.count(W_L2_HITS);
+    this.count(W.L2_HITS);
     const pfn = l2.pfnOf(e);
     const flags = l2.flagsOf(e);
-    this.fill(l1, lo, l2.tagOf(e), pfn, flags, W_L1_EVICTIONS);
-    this.lastLevel = TLB_HIT_L2;
+    this.fill(l1, lo, l2.tagOf(e), pfn, flags, W.L1_EVICTIONS);
+    this.lastLevel = Hit.L2;
     this.lastFlags = flags;
     return pfn;
   }
@@ -795,14 +963,7 @@ export class TlbHierarchy {
 
   /** Put (lo, tag) -> (pfn, flags) in c, updating an existing entry in place; counts an eviction at word w. */
   private fill(c: AssocCache, lo: number, tag: number, pfn: number, flags: number, w: number): void {
-    const set = lo & c.setMask;
-    let e = c.find(lo, tag);
-    if (e < 0) {
-      e = c.allocate(lo, tag, set);
-      if (c.evicted) this.count(w);
-    }
-    c.write(e, pfn, flags);
-    c.touch(e, set);
+    if (c.put(lo, tag, lo & c.setMask, pfn, flags) !== 0) this.count(w);
   }
 
   /** Invalidate c's entry tagged (lo, tag), if there is one. */
@@ -830,8 +991,8 @@ export class TlbHierarchy {
       this.removeKey(this.l2, lo, hi);
       this.removeKey(this.l1, lo, hi);
     }
-    this.fill(this.l2, lo, tag, pfn, flags, W_L2_EVICTIONS);
-    this.fill(this.l1, lo, tag, pfn, flags, W_L1_EVICTIONS);
+    this.fill(this.l2, lo, tag, pfn, flags, W.L2_EVICTIONS);
+    this.fill(this.l1, lo, tag, pfn, flags, W.L1_EVICTIONS);
   }
 
   /**
@@ -851,7 +1012,7 @@ export class TlbHierarchy {
     if (pwc !== null) {
       for (let level = PWC_PDE; level <= PWC_PML4E; level++) this.removeKey(pwc, pwcPrefix(level, vpn), pwcTag(level, p));
     }
-    this.count(W_INVLPG);
+    this.count(W.INVLPG);
   }
 
   /**
@@ -860,12 +1021,12 @@ export class TlbHierarchy {
    * non-global entries.
    */
   flushPcid(pcid: number): void {
-    const value = TAG_VALID | ((pcid & this.pcidMask) << TAG_PCID_SHIFT);
+    const value = Tag.VALID | ((pcid & this.pcidMask) << Tag.PCID_SHIFT);
     const most = this.pcidMask === 0; // without PCIDs every non-global entry matches
-    this.l1.removeWhere(TAG_VALID | TAG_GLOBAL | TAG_PCID_BITS, value, most);
-    this.l2.removeWhere(TAG_VALID | TAG_GLOBAL | TAG_PCID_BITS, value, most);
-    this.pwc?.removeWhere(TAG_VALID | TAG_PCID_BITS, value, most);
-    this.count(W_FLUSH_PCID);
+    this.l1.removeWhere(Tag.VALID | Tag.GLOBAL | Tag.PCID_BITS, value, most);
+    this.l2.removeWhere(Tag.VALID | Tag.GLOBAL | Tag.PCID_BITS, value, most);
+    this.pwc?.removeWhere(Tag.VALID | Tag.PCID_BITS, value, most);
+    this.count(W.FLUSH_PCID);
   }
 
   /** Drop the entries of every PCID and the whole PWC; the global TLB entries too if includeGlobal. */
@@ -874,11 +1035,11 @@ export class TlbHierarchy {
       this.l1.clear();
       this.l2.clear();
     } else {
-      this.l1.removeWhere(TAG_VALID | TAG_GLOBAL, TAG_VALID, true);
-      this.l2.removeWhere(TAG_VALID | TAG_GLOBAL, TAG_VALID, true);
+      this.l1.removeWhere(Tag.VALID | Tag.GLOBAL, Tag.VALID, true);
+      this.l2.removeWhere(Tag.VALID | Tag.GLOBAL, Tag.VALID, true);
     }
     this.pwc?.clear();
-    this.count(W_FLUSH_ALL);
+    this.count(W.FLUSH_ALL);
   }
 
   /**
@@ -890,13 +1051,18 @@ export class TlbHierarchy {
     const pwc = this.pwc;
     if (pwc === null) return -1;
     if (!(level >= PWC_PDE && level <= PWC_PML4E)) throw new TypeError(`PWC level must be 2 (PDE), 3 (PDPTE) or 4 (PML4E), got ${level}`);
-    const e = pwc.find(prefix, pwcTag(level, pcid & this.pcidMask));
+    return this.pwcProbe(pwc, prefix, pwcTag(level, pcid & this.pcidMask));
+  }
+
+  /** pwcLookup's body, for a checked level and a tag word made by pwcTag. */
+  private pwcProbe(pwc: AssocCache, prefix: number, tag: number): number {
+    const e = pwc.find(prefix, tag);
     if (e < 0) {
-      this.count(W_PWC_MISSES);
+      this.count(W.PWC_MISSES);
       return -1;
     }
     pwc.touch(e, 0);
-    this.count(W_PWC_HITS);
+    this.count(W.PWC_HITS);
     this.lastFlags = pwc.flagsOf(e);
     return pwc.pfnOf(e);
   }
@@ -909,12 +1075,13 @@ export class TlbHierarchy {
   pwcInsert(level: number, prefix: number, pcid: number, tablePfn: number, flags: number): void {
     const pwc = this.pwc;
     if (pwc === null) return;
-    const span = 2 ** (36 - 9 * (level - 1));
+    // 2 ** (36 - 9 * (level - 1)), without Math.pow for the levels there are
+    const span = level === Lvl.PDE ? 134217728 : level === Lvl.PDPTE ? 262144 : level === Lvl.PML4E ? 512 : 2 ** (36 - 9 * (level - 1));
     if (!(level >= PWC_PDE && level <= PWC_PML4E && Number.isInteger(prefix) && prefix >= 0 && prefix < span
       && Number.isInteger(tablePfn) && tablePfn >= 0 && tablePfn < PFN_LIMIT)) {
       throw new TypeError(`TlbHierarchy.pwcInsert: level ${level} (2..4), prefix ${prefix} or table pfn ${tablePfn} out of range`);
     }
-    this.fill(pwc, prefix, pwcTag(level, pcid & this.pcidMask), tablePfn, flags, W_PWC_EVICTIONS);
+    this.fill(pwc, prefix, pwcTag(level, pcid & this.pcidMask), tablePfn, flags, W.PWC_EVICTIONS);
   }
 
   /**
@@ -923,9 +1090,15 @@ export class TlbHierarchy {
    * PWC) and leaves the frame of the table to read next in lastTablePfn (-1: start at CR3).
    */
   pwcWalkStart(vpn: number, pcid: number): number {
-    if (this.pwc !== null) {
-      for (let level = PWC_PDE; level <= PWC_PML4E; level++) {
-        const pfn = this.pwcLookup(level, pwcPrefix(level, vpn), pcid);
+    const pwc = this.pwc;
+    if (pwc !== null) {
+      // pwcLookup(level, pwcPrefix(level, vpn), pcid) for PDE, PDPTE, PML4E. Each prefix is the
+      // one below scaled by 2^-9 (exact) and floored, which is pwcPrefix's floor(vpn / 2^(9*(level-1))).
+      const p = (pcid & this.pcidMask) << Tag.PCID_SHIFT;
+      let prefix = vpn;
+      for (let level = Lvl.PDE; level <= Lvl.PML4E; level++) {
+        prefix = Math.floor(prefix * 0.001953125);
+        const pfn = this.pwcProbe(pwc, prefix, Tag.VALID | (level << Tag.LEVEL_SHIFT) | p);
         if (pfn >= 0) {
           this.lastTablePfn = pfn;
           return level - 1;
@@ -975,8 +1148,8 @@ function tlbEntries(c: AssocCache): TlbEntrySnapshot[] {
       const e = c.entryAt(set, way);
       const tag = c.tagOf(e);
       if (tag === 0) continue;
-      const vpn = (c.keyLoOf(e) >>> 0) + (tag & TAG_VPN_HI_BITS) * TWO_32;
-      const pcid = tag & TAG_GLOBAL ? null : (tag & TAG_PCID_BITS) >>> TAG_PCID_SHIFT;
+      const vpn = (c.keyLoOf(e) >>> 0) + (tag & Tag.VPN_HI_BITS) * TWO_32;
+      const pcid = tag & Tag.GLOBAL ? null : (tag & Tag.PCID_BITS) >>> Tag.PCID_SHIFT;
       out.push({ set, way, vpn, pcid, pfn: c.pfnOf(e), flags: c.flagsOf(e), recency: c.recencyOf(e, set) });
     }
   }
@@ -990,8 +1163,8 @@ function pwcEntries(c: AssocCache): PwcEntrySnapshot[] {
     const e = c.entryAt(0, way);
     const tag = c.tagOf(e);
     if (tag === 0) continue;
-    const level = (tag >>> TAG_LEVEL_SHIFT) & 7;
-    const pcid = (tag & TAG_PCID_BITS) >>> TAG_PCID_SHIFT;
+    const level = (tag >>> Tag.LEVEL_SHIFT) & 7;
+    const pcid = (tag & Tag.PCID_BITS) >>> Tag.PCID_SHIFT;
     out.push({ way, level, prefix: c.keyLoOf(e), pcid, pfn: c.pfnOf(e), flags: c.flagsOf(e), recency: c.recencyOf(e, 0) });
   }
   return out;

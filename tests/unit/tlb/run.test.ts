@@ -1,0 +1,118 @@
+// lookupRun: the lookups of a CPU's run of accesses (run_accesses' hit loop) must leave the TLB
+// exactly as lookup() called access by access does, stop where that loop stops, and report the
+// lookup it stopped at.
+import { describe, it, expect } from 'vitest';
+import { TlbHierarchy, TLB_HIT_L1, TLB_HIT_L2, TLB_MISS, TLB_GLOBAL, TLB_DIRTY, TLB_RW } from '../../../src-engine/arch/x86/mm/tlb_hw';
+import { FLAGS, BASE_VPN, tlb } from './helpers';
+
+const NEED = TLB_RW | TLB_DIRTY;
+const DIRTY = FLAGS | TLB_DIRTY;
+
+/** A run of accesses: byte addresses (vpn * 4096 + offset) and write flags. */
+function run(vpns: number[], writes: number[] = [], offset = 8): { addrs: Float64Array; writes: Uint8Array } {
+  return { addrs: Float64Array.from(vpns, (v) => v * 4096 + offset), writes: Uint8Array.from(vpns, (_, i) => writes[i] ?? 0) };
+}
+
+/** The loop lookupRun replaces (fault.ts l1_hits before it): index where it stops, and that lookup's pfn. */
+function byLookups(t: TlbHierarchy, addrs: Float64Array, writes: Uint8Array, k: number, n: number, pcid: number): [number, number] {
+  for (; k < n; k++) {
+    const pfn = t.lookup(Math.floor(addrs[k]! / 4096), pcid);
+    if (pfn < 0 || t.lastLevel !== TLB_HIT_L1 || (writes[k] === 1 && (t.lastFlags & NEED) !== NEED)) return [k, pfn];
+  }
+  return [n, -1];
+}
+
+describe('lookupRun', () => {
+  it('runs through L1 hits, counting them, and stops at a miss with the miss counted', () => {
+    const t = tlb({ pcid: true });
+    for (let v = 0; v < 4; v++) t.insert(BASE_VPN + v, 1, 100 + v, DIRTY);
+    t.resetStats();
+    const r = run([BASE_VPN, BASE_VPN + 3, BASE_VPN + 1, BASE_VPN + 9, BASE_VPN + 2]);
+    expect(t.lookupRun(r.addrs, r.writes, 0, 5, 1, NEED)).toBe(3);
+    expect([t.lastPfn, t.lastLevel, t.lastFlags]).toEqual([-1, TLB_MISS, 0]);
+    expect(t.stats()).toMatchObject({ l1_hits: 3, misses: 1, l2_hits: 0 });
+  });
+
+  it('stops at an L2 hit, which it has copied into L1', () => {
+    const t = tlb({ l1_entries: 2, l1_ways: 2, pcid: true });
+    for (let v = 0; v < 3; v++) t.insert(BASE_VPN + v, 1, 100 + v, DIRTY); // L1 keeps +1 and +2
+    const r = run([BASE_VPN + 2, BASE_VPN]);
+    expect(t.lookupRun(r.addrs, r.writes, 0, 2, 1, NEED)).toBe(1);
+    expect([t.lastPfn, t.lastLevel, t.lastFlags]).toEqual([100, TLB_HIT_L2, DIRTY]);
+    expect(t.holds(BASE_VPN, 1)).toBe(3);
+  });
+
+  it('stops at a write through an entry without RW or DIRTY, an L1 hit already counted', () => {
+    const t = tlb({ pcid: true });
+    t.insert(BASE_VPN, 1, 100, DIRTY);
+    t.insert(BASE_VPN + 1, 1, 101, FLAGS); // clean: a write must re-walk to set DIRTY
+    const r = run([BASE_VPN, BASE_VPN + 1, BASE_VPN + 1, BASE_VPN], [1, 0, 1, 0]);
+    expect(t.lookupRun(r.addrs, r.writes, 0, 4, 1, NEED)).toBe(2);
+    expect([t.lastPfn, t.lastLevel, t.lastFlags]).toEqual([101, TLB_HIT_L1, FLAGS]);
+    expect(t.stats().l1_hits).toBe(3);
+  });
+
+  it('runs through L1 hits on global entries', () => {
+    const t = tlb({ pcid: true });
+    t.insert(BASE_VPN, 1, 100, DIRTY | TLB_GLOBAL);
+    t.insert(BASE_VPN + 1, 2, 101, DIRTY);
+    const r = run([BASE_VPN, BASE_VPN + 1, BASE_VPN], [1, 0, 0]);
+    expect(t.lookupRun(r.addrs, r.writes, 0, 3, 2, NEED)).toBe(3);
+    expect([t.lastLevel, t.lastFlags]).toEqual([TLB_HIT_L1, DIRTY | TLB_GLOBAL]);
+    expect(t.stats().l1_hits).toBe(3);
+  });
+
+  it('finds pages above 2^31 and 2^32 (addresses at and above 2^43 and 2^44) and never confuses them', () => {
+    const t = tlb({ pcid: true });
+    const vpns = [2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 5, 2 ** 35 - 1, 5];
+    vpns.forEach((v, i) => t.insert(v, 1, 1000 + i, DIRTY));
+    const r = run(vpns, [], 4095);
+    expect(t.lookupRun(r.addrs, r.writes, 0, vpns.length, 1, NEED)).toBe(vpns.length);
+    const stray = run([2 ** 33 + 5]); // its low 32 bits are those of cached vpns 5 and 2^32 + 5
+    expect(t.lookupRun(stray.addrs, stray.writes, 0, 1, 1, NEED)).toBe(0);
+    expect([t.lastPfn, t.lastLevel]).toEqual([-1, TLB_MISS]);
+  });
+
+  it('from === n makes no lookup and changes nothing', () => {
+    const t = tlb();
+    t.insert(BASE_VPN, 0, 100, DIRTY);
+    t.lookup(BASE_VPN + 7, 0);
+    const before = JSON.stringify([t.stats(), t.entries(), t.lastLevel, t.lastFlags]);
+    const r = run([BASE_VPN]);
+    expect(t.lookupRun(r.addrs, r.writes, 1, 1, 0, NEED)).toBe(1);
+    expect(JSON.stringify([t.stats(), t.entries(), t.lastLevel, t.lastFlags])).toBe(before);
+  });
+
+  it('carries its bulk hit count into the counter\'s high word', () => {
+    const t = tlb();
+    t.insert(BASE_VPN, 0, 100, DIRTY);
+    t.resetStats();
+    const words = new Int32Array(t.buffer);
+    words[16] = -3; // l1_hits low word = 2^32 - 3 (word 16: the first counter)
+    const r = run(Array(5).fill(BASE_VPN));
+    expect(t.lookupRun(r.addrs, r.writes, 0, 5, 0, NEED)).toBe(5);
+    expect(t.stats().l1_hits).toBe(2 ** 32 + 2);
+  });
+
+  it.each(['lru', 'plru', 'random'] as const)('%s: leaves the TLB as lookup() access by access does', (policy) => {
+    const g = { l1_entries: 16, l1_ways: 16, l2_entries: 64, l2_ways: 4, policy, pcid: true, seed: 5 };
+    const a = new TlbHierarchy(g), b = new TlbHierarchy(g);
+    let x = 1;
+    const rnd = (n: number): number => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return (x >>> 8) % n; };
+    for (let i = 0; i < 3000; i++) {
+      const n = 1 + rnd(64);
+      const r = run(Array.from({ length: n }, () => BASE_VPN + rnd(i % 2 ? 12 : 80)), Array.from({ length: n }, () => (rnd(5) === 0 ? 1 : 0)), rnd(4096));
+      const from = rnd(2);
+      const [ka, pfn] = byLookups(a, r.addrs, r.writes, from, n, 1);
+      const kb = b.lookupRun(r.addrs, r.writes, from, n, 1, NEED);
+      expect([kb, kb < n ? b.lastPfn : -1, b.lastLevel, b.lastFlags], `run ${i}`).toEqual([ka, ka < n ? pfn : -1, a.lastLevel, a.lastFlags]);
+      if (ka < n && pfn < 0) {
+        const vpn = Math.floor(r.addrs[ka]! / 4096), fl = rnd(3) === 0 ? FLAGS : DIRTY;
+        a.insert(vpn, 1, vpn & 0xfff, fl);
+        b.insert(vpn, 1, vpn & 0xfff, fl);
+      }
+    }
+    expect(b.stats()).toEqual(a.stats());
+    expect(b.entries()).toEqual(a.entries());
+  });
+});
