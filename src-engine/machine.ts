@@ -24,6 +24,9 @@ import { Stats, type SharedStats } from './metrics/stats';
 import { createLabStats, attachLabStats, recordFault, recordLockWait, LOCKS } from './metrics/catalog';
 import type { FaultType } from './mm/memory_fault';
 
+/** The host clock (the global `performance` is reached through a getter on every use). */
+const perf = performance;
+
 export type FailSite = 'page_alloc' | 'pte_alloc' | 'pmd_alloc' | 'pud_alloc' | 'track_pfn';
 export const FAIL_SITES: readonly FailSite[] = ['page_alloc', 'pte_alloc', 'pmd_alloc', 'pud_alloc', 'track_pfn'];
 
@@ -284,7 +287,7 @@ export class Machine {
    * tracepoint. Returns the handler's VM_FAULT_* result.
    */
   accountFault(mm: mm_struct, address: number, write: boolean, handler: () => number, cpu = this.current_cpu, forceType?: FaultType): number {
-    const t0 = performance.now();
+    const t0 = perf.now();
     const saved = this.current_cpu;
     const c = this.cpus[cpu]!;
     const clock0 = c.clock;
@@ -294,9 +297,9 @@ export class Machine {
     let ret: number;
     try { ret = handler(); } finally { this.current_cpu = saved; }
     const type = (forceType ?? this.faultType) as FaultType;
-    const ns = Math.round((performance.now() - t0) * 1e6);
+    const ns = Math.round((perf.now() - t0) * 1e6);
     const cycles = c.clock - clock0; // entry plus what the path charged (allocation, copies, ptes)
-    recordFault(this.stats.counters(cpu), this.stats.histograms(cpu), type, cycles, ns);
+    recordFault(c.stats, this.stats.histograms(cpu), type, cycles, ns);
     if (this.trace.on('page_fault')) this.trace.emit({ name: 'page_fault', cpu, mm, address, write, type, cycles, ns, sim_ns: cycles_to_ns(cycles) });
     return ret;
   }

@@ -2,7 +2,8 @@
 // mm so they are freed only after the TLB flush that covers their cleared ptes.
 import type { mm_struct } from '../mm/mm_types';
 import { BUG_ON } from '../kernel/bug';
-import { put_page } from '../mm/mm';
+import { put_page, release_pages } from '../mm/mm';
+import type { Machine } from '../machine';
 import { flush_tlb_mm_range, TLB_FLUSH_ALL } from '../arch/x86/mm/tlb';
 import { mmu_notifier_invalidate_range } from '../mm/mmu_notifier';
 import { TASK_SIZE, PAGE_SIZE } from '../arch/x86/pgtable_types';
@@ -83,15 +84,15 @@ export function tlb_flush_mmu_tlbonly(tlb: mmu_gather): void {
   __tlb_reset_range(tlb);
 }
 
+/** One queued page going back: a page-table page whole, any other by put_page. */
+function free_gathered(m: Machine, pfn: number): void {
+  if (m.mem.test_plain(pfn, PG_table)) free_table_page(m, pfn); // fixed while the gather holds the page
+  else put_page(m, pfn);
+}
+
 /** tlb_flush_mmu_free: release every queued page (page-table pages go back too). */
 export function tlb_flush_mmu_free(tlb: mmu_gather): void {
-  const m = tlb.mm!.m;
-  for (const batch of tlb.batches) {
-    for (const pfn of batch) {
-      if (m.mem.test(pfn, PG_table)) free_table_page(m, pfn);
-      else put_page(m, pfn);
-    }
-  }
+  release_pages(tlb.mm!.m, tlb.batches, free_gathered);
   tlb.batches = [[]];
   tlb.batch_count = 0;
 }

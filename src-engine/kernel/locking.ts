@@ -79,6 +79,7 @@ export class RwSemaphore {
 
   /** Take for read if no writer holds it; true on success. */
   down_read_trylock(): boolean {
+    if (Atomics.compareExchange(this.words, this.index, 0, 1) === 0) return true; // uncontended: one CAS
     for (;;) {
       const v = Atomics.load(this.words, this.index);
       if (v < 0) return false;
@@ -102,6 +103,7 @@ export class RwSemaphore {
     throw new DeadlockError(`down_write(${this.name}) while it is held`);
   }
   up_read(): void {
+    if (Atomics.compareExchange(this.words, this.index, 1, 0) === 1) return; // the only reader: one CAS
     const v = Atomics.load(this.words, this.index);
     if (v <= 0) throw new Error(`up_read(${this.name}) without a reader holding it`);
     Atomics.sub(this.words, this.index, 1);

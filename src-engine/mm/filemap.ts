@@ -8,7 +8,7 @@ import { alloc_pages, get_page, put_page, set_page_dirty } from './mm';
 import { GFP_HIGHUSER_MOVABLE, __GFP_ZERO } from './page_alloc';
 import { do_set_pte } from './memory';
 import { read_entry, pte_offset } from './pgtable';
-import { pte_none, PAGE_SIZE } from '../arch/x86/pgtable_types';
+import { PAGE_SIZE } from '../arch/x86/pgtable_types';
 import { VM_FAULT_SIGBUS, VM_FAULT_OOM, VM_FAULT_LOCKED, VM_FAULT_MAJOR, VM_FAULT_NOPAGE } from '../include/mm_flags';
 import { pte_lockptr } from './pgtable';
 
@@ -91,7 +91,7 @@ export function filemap_map_pages(vma: vm_area_struct, vmf: vm_fault & { max_pgo
     const addr = vmf.address + (index - vmf.pgoff) * PAGE_SIZE;
     const ptep = pte_offset(pmd, addr);
     ptl.lock();
-    if (pte_none(read_entry(m, ptep))) {
+    if (m.phys.entry_none_locked(ptep)) {
       get_page(m, pfn);
       do_set_pte(vma, addr, pfn, ptep, false, false);
     }

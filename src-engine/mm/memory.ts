@@ -14,7 +14,7 @@ import { pte_t, pgprot_t, pte_none, pte_present, pte_dirty, pte_young, pte_pfn, 
   pte_mkspecial, pte_mkdirty, pte_mkwrite, pte_wrprotect, pte_mkold, pte_mkclean, NONE_PTE, PAGE_SIZE,
   PAGE_SHIFT, PMD_SIZE, PUD_SIZE, PGDIR_SIZE, TASK_SIZE, pte_hw_present } from '../arch/x86/pgtable_types';
 import { vm_normal_page, mm_counter, mm_counter_file, update_hiwater_rss, set_page_dirty, mark_page_accessed,
-  get_page, put_page, page_mapcount, PageAnon, print_bad_pte } from './mm';
+  get_page, put_page, PageAnon, print_bad_pte } from './mm';
 import { page_remove_rmap, page_add_file_rmap, page_add_new_anon_rmap, page_dup_rmap, unlink_anon_vmas } from './rmap';
 import { EFAULT, EINVAL, EBUSY, ENOMEM, VM_PFNMAP, VM_MIXEDMAP, VM_IO, VM_DONTEXPAND, VM_DONTDUMP, VM_SEQ_READ,
   VM_WRITE, VM_SHARED, VM_MAYWRITE, VM_HUGETLB, MM_SWAPENTS, MM_ANONPAGES, NR_MM_COUNTERS } from '../include/mm_flags';
@@ -59,9 +59,8 @@ function zap_pte_range(tlb: mmu_gather, vma: vm_area_struct, pmdp: number, addr:
     const pmd = read_entry(m, pmdp);
     const ptl = pte_lockptr(m, pmd);
     ptl.lock();
-    for (; addr !== end; addr += PAGE_SIZE) {
-      const ptep = pte_offset(pmd, addr);
-      const ptent = read_entry(m, ptep);
+    for (let ptep = pte_offset(pmd, addr); addr !== end; addr += PAGE_SIZE, ptep += 8) {
+      const ptent = m.phys.read_entry_locked(ptep);
       if (pte_none(ptent)) continue;
       if (pte_present(ptent)) {
         const page = vm_normal_page(vma, addr, ptent);
@@ -72,7 +71,8 @@ function zap_pte_range(tlb: mmu_gather, vma: vm_area_struct, pmdp: number, addr:
         m.zapped++;
         if (page === null) continue;
         m.charge(m.config.cost_zap_page);
-        if (!PageAnon(m, page)) {
+        const anon = PageAnon(m, page);
+        if (!anon) {
           if (pte_dirty(ptent)) {
             if (details && details.ignore_dirty) {
               m.log.printk(`zap_pte_range: ignore_dirty left pfn ${page} counted as mapped at 0x${addr.toString(16)} (4.6/4.7 OOM-reaper quirk)`);
@@ -83,9 +83,8 @@ function zap_pte_range(tlb: mmu_gather, vma: vm_area_struct, pmdp: number, addr:
           }
           if (pte_young(ptent) && !(vma.vm_flags & VM_SEQ_READ)) mark_page_accessed(m, page);
         }
-        rss[mm_counter(m, page)]!--;
-        page_remove_rmap(m, page);
-        if (page_mapcount(m, page) < 0) print_bad_pte(vma, addr, ptent, page);
+        rss[anon ? MM_ANONPAGES : mm_counter_file(m, page)]!--; // mm_counter(page), PageAnon known
+        if (page_remove_rmap(m, page) + 1 < 0) print_bad_pte(vma, addr, ptent, page); // page_mapcount after it
         if (__tlb_remove_page(tlb, page) === 0) {
           force_flush = true;
           addr += PAGE_SIZE;

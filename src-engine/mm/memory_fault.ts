@@ -3,10 +3,12 @@
 import type { Machine } from '../machine';
 import { mm_struct, vm_area_struct, vm_fault, linear_page_index, vma_pages, vma_is_anonymous } from './mm_types';
 import { BUG_ON } from '../kernel/bug';
-import { read_entry, pte_offset, pte_lockptr, pud_alloc, pmd_alloc, pte_alloc } from './pgtable';
-import { pte_t, pte_none, pte_present, pte_write, pte_pfn, pte_mkyoung, pte_mkdirty, pte_mkspecial, pfn_pte,
-  PAGE_SIZE, PTRS_PER_TABLE, pte_hw_present, NONE_PTE } from '../arch/x86/pgtable_types';
-import { vm_normal_page, PageAnon, get_page, put_page, alloc_pages, is_zero_pfn, mm_counter_file, set_page_dirty,
+import { read_entry, pte_offset, pud_alloc, pmd_alloc, pte_alloc, entry_table, ptl_of_table, entry_pa,
+  pte_none_at } from './pgtable';
+import type { SpinLock } from '../kernel/locking';
+import { pte_t, pte_present, pte_write, pte_pfn, pte_mkyoung, pte_mkdirty, pte_mkspecial, pfn_pte,
+  PAGE_SIZE, PAGE_SHIFT, PTRS_PER_TABLE, pte_hw_present, NONE_PTE, __pte, table_index } from '../arch/x86/pgtable_types';
+import { vm_normal_page, PageAnon, get_page, put_page, alloc_pages, alloc_page_for_copy, is_zero_pfn, mm_counter_file, set_page_dirty,
   page_mapcount, lru_cache_add } from './mm';
 import { anon_vma_prepare, page_add_new_anon_rmap, page_move_anon_rmap, page_remove_rmap, page_add_anon_rmap } from './rmap';
 import { do_set_pte, maybe_mkwrite } from './memory';
@@ -54,21 +56,20 @@ export function handle_mm_fault(mm: mm_struct, vma: vm_area_struct, address: num
 /** handle_pte_fault: dispatch on the pte's state. */
 function handle_pte_fault(mm: mm_struct, vma: vm_area_struct, address: number, pmdp: number, flags: number): number {
   const m = mm.m;
-  const pmd = read_entry(m, pmdp);
-  const ptep = pte_offset(pmd, address);
-  const entry = read_entry(m, ptep);
-  if (!pte_present(entry)) {
-    if (pte_none(entry)) {
-      return vma_is_anonymous(vma) ? do_anonymous_page(mm, vma, address, pmdp, flags) : do_fault(mm, vma, address, pmdp, flags, entry);
-    }
-    return do_swap_page(mm, vma, address, pmdp, flags, entry);
+  const table = entry_table(m, pmdp);
+  const ptep = entry_pa(table, table_index(address, PAGE_SHIFT));
+  const lo = m.phys.entry_lo(ptep), hi = m.phys.entry_hi(ptep);
+  if (lo === 0 && hi === 0) { // pte_none
+    return vma_is_anonymous(vma) ? do_anonymous_page(mm, vma, address, pmdp, flags) : do_fault(mm, vma, address, pmdp, flags, NONE_PTE);
   }
-  const ptl = pte_lockptr(m, pmd);
+  const entry = __pte(lo, hi);
+  if (!pte_present(entry)) return do_swap_page(mm, vma, address, pmdp, flags, entry);
+  const ptl = ptl_of_table(m, table);
   ptl.lock();
-  if (!pte_same(read_entry(m, ptep), entry)) { ptl.unlock(); note(m, 'spurious'); return 0; }
+  if (!pte_same(m.phys.read_entry_locked(ptep), entry)) { ptl.unlock(); note(m, 'spurious'); return 0; }
   let e = entry;
   if (flags & FAULT_FLAG_WRITE) {
-    if (!pte_write(entry)) return do_wp_page(mm, vma, address, pmdp, ptl, entry); // drops ptl
+    if (!pte_write(entry)) return do_wp_page(mm, vma, address, ptep, pmdp, ptl, entry); // drops ptl
     e = pte_mkdirty(e);
   }
   e = pte_mkyoung(e);
@@ -90,12 +91,16 @@ function check_stack_guard_page(vma: vm_area_struct, address: number): number {
   return 0;
 }
 
-/** Lock the pte table under pmd and return the entry's address and lock. */
-function map_lock(m: Machine, pmdp: number, address: number): { ptep: number; ptl: ReturnType<typeof pte_lockptr> } {
-  const pmd = read_entry(m, pmdp);
-  const ptl = pte_lockptr(m, pmd);
+/** The pte address the last map_lock found (read right after the call: pte_offset_map_lock's value). */
+let mapped_ptep = 0;
+
+/** pte_offset_map_lock: lock the pte table under the pmd entry at pmdp; returns the lock, the pte is in mapped_ptep. */
+function map_lock(m: Machine, pmdp: number, address: number): SpinLock {
+  const table = entry_table(m, pmdp);
+  const ptl = ptl_of_table(m, table);
   ptl.lock();
-  return { ptep: pte_offset(pmd, address), ptl };
+  mapped_ptep = entry_pa(table, table_index(address, PAGE_SHIFT));
+  return ptl;
 }
 
 /** do_anonymous_page: a read maps the zero page; a write maps a new zeroed anonymous page. */
@@ -105,8 +110,8 @@ function do_anonymous_page(mm: mm_struct, vma: vm_area_struct, address: number, 
   if (check_stack_guard_page(vma, address) < 0) return VM_FAULT_SIGSEGV;
   if (!(flags & FAULT_FLAG_WRITE)) {
     const entry = pte_mkspecial(pfn_pte(m.zero_pfn, vma.vm_page_prot));
-    const { ptep, ptl } = map_lock(m, pmdp, address);
-    if (pte_none(read_entry(m, ptep))) m.phys.write_entry(ptep, entry);
+    const ptl = map_lock(m, pmdp, address), ptep = mapped_ptep;
+    if (m.phys.entry_none_locked(ptep)) m.phys.write_entry(ptep, entry);
     ptl.unlock();
     m.charge(m.config.cost_map_pte);
     note(m, 'zero-page');
@@ -115,11 +120,11 @@ function do_anonymous_page(mm: mm_struct, vma: vm_area_struct, address: number, 
   if (!anon_vma_prepare(vma)) return VM_FAULT_OOM;
   const page = alloc_pages(m, GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
   if (page === null) return VM_FAULT_OOM;
-  m.mem.set(page, PG_uptodate);
+  m.mem.__set(page, PG_uptodate); // __SetPageUptodate: nothing else can see the new page yet
   let entry = pfn_pte(page, vma.vm_page_prot);
   if (vma.vm_flags & VM_WRITE) entry = maybe_mkwrite(pte_mkdirty(entry), vma);
-  const { ptep, ptl } = map_lock(m, pmdp, address);
-  if (!pte_none(read_entry(m, ptep))) { ptl.unlock(); put_page(m, page); note(m, 'spurious'); return 0; }
+  const ptl = map_lock(m, pmdp, address), ptep = mapped_ptep;
+  if (!m.phys.entry_none_locked(ptep)) { ptl.unlock(); put_page(m, page); note(m, 'spurious'); return 0; }
   mm.add_counter(MM_ANONPAGES, 1);
   page_add_new_anon_rmap(m, page, vma, address);
   lru_cache_add(m, page);
@@ -168,7 +173,7 @@ function do_fault_around(vma: vm_area_struct, address: number, pmdp: number, pgo
   let max_pgoff = pgoff - (Math.floor(start_addr / PAGE_SIZE) % PTRS_PER_TABLE) + PTRS_PER_TABLE - 1;
   max_pgoff = Math.min(max_pgoff, vma_pages(vma) + vma.vm_pgoff - 1, pgoff + nr_pages - 1);
   const pmd = read_entry(m, pmdp);
-  while (!pte_none(read_entry(m, pte_offset(pmd, start_addr)))) {
+  while (!pte_none_at(m, pte_offset(pmd, start_addr))) {
     if (++pgoff > max_pgoff) return;
     start_addr += PAGE_SIZE;
     if (start_addr >= vma.vm_end) return;
@@ -180,15 +185,15 @@ function do_fault_around(vma: vm_area_struct, address: number, pmdp: number, pgo
 function do_read_fault(mm: mm_struct, vma: vm_area_struct, address: number, pmdp: number, pgoff: number, flags: number, orig: pte_t): number {
   const m = mm.m;
   if (vma.vm_ops!.map_pages && m.config.fault_around_bytes / PAGE_SIZE > 1) {
-    const { ptep, ptl } = map_lock(m, pmdp, address);
+    const ptl = map_lock(m, pmdp, address), ptep = mapped_ptep;
     ptl.unlock(); // map_pages takes the pte lock page by page in this model
     do_fault_around(vma, address, pmdp, pgoff, flags);
     if (!pte_same(read_entry(m, ptep), orig)) { note(m, 'fault-around'); return 0; }
   }
   const { ret, page } = __do_fault(vma, address, pgoff, flags);
   if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) { note(m, ret & VM_FAULT_NOPAGE ? 'file' : 'error'); return ret; }
-  const { ptep, ptl } = map_lock(m, pmdp, address);
-  if (!pte_same(read_entry(m, ptep), orig)) {
+  const ptl = map_lock(m, pmdp, address), ptep = mapped_ptep;
+  if (!pte_same(m.phys.read_entry_locked(ptep), orig)) {
     ptl.unlock(); unlock_page(m, page); put_page(m, page);
     return ret;
   }
@@ -210,8 +215,8 @@ function do_cow_fault(mm: mm_struct, vma: vm_area_struct, address: number, pmdp:
   m.phys.copy_page(new_page, page);
   m.charge(m.config.cost_copy_page);
   m.mem.set(new_page, PG_uptodate);
-  const { ptep, ptl } = map_lock(m, pmdp, address);
-  if (!pte_same(read_entry(m, ptep), orig)) {
+  const ptl = map_lock(m, pmdp, address), ptep = mapped_ptep;
+  if (!pte_same(m.phys.read_entry_locked(ptep), orig)) {
     ptl.unlock(); unlock_page(m, page); put_page(m, page); put_page(m, new_page);
     return ret;
   }
@@ -249,8 +254,8 @@ function do_shared_fault(mm: mm_struct, vma: vm_area_struct, address: number, pm
     const tmp = do_page_mkwrite(vma, page, address);
     if (!tmp || tmp & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)) { put_page(m, page); return tmp; }
   }
-  const { ptep, ptl } = map_lock(m, pmdp, address);
-  if (!pte_same(read_entry(m, ptep), orig)) {
+  const ptl = map_lock(m, pmdp, address), ptep = mapped_ptep;
+  if (!pte_same(m.phys.read_entry_locked(ptep), orig)) {
     ptl.unlock(); unlock_page(m, page); put_page(m, page);
     return ret;
   }
@@ -269,7 +274,7 @@ function wp_page_reuse(vma: vm_area_struct, address: number, ptep: number, ptl: 
   page: number | null, page_mkwrite: boolean, dirty_shared: boolean): number {
   const m = vma.m;
   const entry = maybe_mkwrite(pte_mkdirty(pte_mkyoung(orig)), vma);
-  if (!pte_same(entry, read_entry(m, ptep))) m.phys.write_entry(ptep, entry);
+  if (!pte_same(entry, m.phys.read_entry_locked(ptep))) m.phys.write_entry(ptep, entry);
   m.charge(m.config.cost_map_pte);
   ptl.unlock();
   if (dirty_shared && page !== null) {
@@ -289,19 +294,19 @@ function wp_page_reuse(vma: vm_area_struct, address: number, ptep: number, ptl: 
  */
 function wp_page_copy(mm: mm_struct, vma: vm_area_struct, address: number, pmdp: number, orig: pte_t, old: number | null): number {
   const m = mm.m;
-  const oom = (): number => { if (old !== null) put_page(m, old); return VM_FAULT_OOM; };
-  if (!anon_vma_prepare(vma)) return oom();
   const zero = is_zero_pfn(m, pte_pfn(orig));
-  const new_page = alloc_pages(m, GFP_HIGHUSER_MOVABLE | (zero ? __GFP_ZERO : 0), 0);
-  if (new_page === null) return oom();
+  // Not the zero page: cow_user_page overwrites the whole new page, so it need not be zeroed first.
+  const new_page = !anon_vma_prepare(vma) ? null
+    : zero ? alloc_pages(m, GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0) : alloc_page_for_copy(m, GFP_HIGHUSER_MOVABLE);
+  if (new_page === null) { if (old !== null) put_page(m, old); return VM_FAULT_OOM; }
   if (!zero) cow_user_page(m, new_page, old, orig);
   m.mem.set(new_page, PG_uptodate);
   const start = Math.floor(address / PAGE_SIZE) * PAGE_SIZE, end = start + PAGE_SIZE;
   mmu_notifier_invalidate_range_start(mm, start, end);
-  const { ptep, ptl } = map_lock(m, pmdp, address);
+  const ptl = map_lock(m, pmdp, address), ptep = mapped_ptep;
   let copied = false;
   let drop: number | null = new_page;
-  if (pte_same(read_entry(m, ptep), orig)) {
+  if (pte_same(m.phys.read_entry_locked(ptep), orig)) {
     if (old !== null) {
       if (!PageAnon(m, old)) { mm.add_counter(mm_counter_file(m, old), -1); mm.add_counter(MM_ANONPAGES, 1); }
     } else {
@@ -337,10 +342,10 @@ function cow_user_page(m: Machine, dst: number, src: number | null, orig: pte_t)
   else m.phys.clear_page(dst);
 }
 
-/** ptep_clear_flush_notify: clear the pte, flush it from TLBs if it was accessible, notify. */
+/** ptep_clear_flush_notify: clear the pte (the caller holds its lock), flush it from TLBs if it was accessible, notify. */
 export function ptep_clear_flush_notify(vma: vm_area_struct, address: number, ptep: number): pte_t {
   const m = vma.m;
-  const old = read_entry(m, ptep);
+  const old = m.phys.read_entry_locked(ptep);
   m.phys.write_entry(ptep, NONE_PTE);
   if (pte_hw_present(old)) flush_tlb_page(m, vma.vm_mm, address);
   const s = Math.floor(address / PAGE_SIZE) * PAGE_SIZE;
@@ -352,9 +357,9 @@ export function ptep_clear_flush_notify(vma: vm_area_struct, address: number, pt
  * do_wp_page: a write to a present read-only pte. Reuses an exclusively mapped anonymous page
  * (by mapcount), makes shared file pages writable (page_mkwrite), copies otherwise.
  */
-function do_wp_page(mm: mm_struct, vma: vm_area_struct, address: number, pmdp: number, ptl: { unlock(): void; lock(): void }, orig: pte_t): number {
+function do_wp_page(mm: mm_struct, vma: vm_area_struct, address: number, ptep: number, pmdp: number,
+  ptl: { unlock(): void; lock(): void }, orig: pte_t): number {
   const m = mm.m;
-  const ptep = pte_offset(read_entry(m, pmdp), address);
   const old = vm_normal_page(vma, address, orig);
   const shared_writable = (vma.vm_flags & (VM_WRITE | VM_SHARED)) === (VM_WRITE | VM_SHARED);
   if (old === null) {
@@ -387,7 +392,7 @@ function wp_pfn_shared(vma: vm_area_struct, address: number, ptep: number, ptl: 
     const ret = vma.vm_ops.pfn_mkwrite(vma, make_vmf(m, address, linear_page_index(vma, address), FAULT_FLAG_WRITE | FAULT_FLAG_MKWRITE, null));
     if (ret & VM_FAULT_ERROR) return ret;
     ptl.lock();
-    if (!pte_same(read_entry(m, ptep), orig)) { ptl.unlock(); return 0; }
+    if (!pte_same(m.phys.read_entry_locked(ptep), orig)) { ptl.unlock(); return 0; }
   }
   note(m, 'wp-shared');
   return wp_page_reuse(vma, address, ptep, ptl, orig, null, false, false);
@@ -403,7 +408,7 @@ function wp_page_shared(vma: vm_area_struct, address: number, ptep: number, ptl:
     const tmp = do_page_mkwrite(vma, old, address);
     if (!tmp || tmp & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)) { put_page(m, old); return tmp; }
     ptl.lock();
-    if (!pte_same(read_entry(m, ptep), orig)) { unlock_page(m, old); ptl.unlock(); put_page(m, old); return 0; }
+    if (!pte_same(m.phys.read_entry_locked(ptep), orig)) { unlock_page(m, old); ptl.unlock(); put_page(m, old); return 0; }
     mkwrite = true;
   }
   note(m, 'wp-shared');
@@ -420,8 +425,8 @@ function do_swap_page(mm: mm_struct, vma: vm_area_struct, address: number, pmdp:
   let ret = page.major ? VM_FAULT_MAJOR : 0;
   const pfn = page.pfn;
   lock_page(m, pfn);
-  const { ptep, ptl } = map_lock(m, pmdp, address);
-  if (!pte_same(read_entry(m, ptep), orig)) { ptl.unlock(); unlock_page(m, pfn); put_page(m, pfn); return ret; }
+  const ptl = map_lock(m, pmdp, address), ptep = mapped_ptep;
+  if (!pte_same(m.phys.read_entry_locked(ptep), orig)) { ptl.unlock(); unlock_page(m, pfn); put_page(m, pfn); return ret; }
   mm.add_counter(MM_ANONPAGES, 1);
   mm.add_counter(MM_SWAPENTS, -1);
   let pte = pfn_pte(pfn, vma.vm_page_prot);
@@ -440,8 +445,8 @@ function do_swap_page(mm: mm_struct, vma: vm_area_struct, address: number, pmdp:
   if (flags & FAULT_FLAG_WRITE) {
     ptl.unlock();
     ptl.lock();
-    const cur = read_entry(m, ptep);
-    if (!pte_write(cur)) return ret | do_wp_page(mm, vma, address, pmdp, ptl, cur);
+    const cur = m.phys.read_entry_locked(ptep);
+    if (!pte_write(cur)) return ret | do_wp_page(mm, vma, address, ptep, pmdp, ptl, cur);
   }
   ptl.unlock();
   return ret;

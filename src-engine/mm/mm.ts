@@ -9,9 +9,12 @@ import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, VM_MIXEDMAP, VM_PFNMAP } fro
 import { pte_t, pte_pfn, pte_special, pte_val } from '../arch/x86/pgtable_types';
 import type { mm_struct, vm_area_struct } from './mm_types';
 
-/** The pfn whose refcount stands for this page (a compound tail's head). */
+/**
+ * The pfn whose refcount stands for this page (a compound tail's head). A plain load, as the
+ * kernel's READ_ONCE(page->compound_head): a page's compound state is fixed while it is referenced.
+ */
 export function compound_head(m: Machine, pfn: number): number {
-  return m.mem.test(pfn, PG_tail) ? m.mem.extra(pfn) - 1 : pfn;
+  return m.mem.test_plain(pfn, PG_tail) ? m.mem.extra(pfn) - 1 : pfn;
 }
 
 /** page_count: the head page's _refcount. */
@@ -44,7 +47,7 @@ export function put_page(m: Machine, pfn: number): void {
     bad_page(m, head, 'put_page on a page with refcount 0');
     return;
   }
-  if (m.mem.ref_add(head, -1) === 0) __free_pages_ok(m, head, m.mem.test(head, PG_head) ? m.mem.extra(head) : 0);
+  if (m.mem.ref_add(head, -1) === 0) __free_pages_ok(m, head, m.mem.test_plain(head, PG_head) ? m.mem.extra(head) : 0); // ours alone now
 }
 
 /** Report a bad page state, as the kernel's bad_page does, and taint. */
@@ -57,20 +60,45 @@ export function bad_page(m: Machine, pfn: number, reason: string): void {
 
 /** Free a block whose head's count reached 0: clear the struct pages, give it to the buddy. */
 function __free_pages_ok(m: Machine, head: number, order: number): void {
-  for (let i = 0; i < 1 << order; i++) {
+  for (let i = 0; i < 1 << order; i++) { // the block is ours alone: plain loads and stores
     const p = head + i;
-    if (m.mem.mapcount_raw(p) !== -1) bad_page(m, p, 'nonzero mapcount');
-    if (m.mem.test(p, PG_reserved)) { bad_page(m, p, 'PAGE_FLAGS_CHECK_AT_FREE flag(s) set'); return; }
-    m.mem.set_flags(p, 0);
-    m.mem.set_mapcount_raw(p, -1);
-    m.mem.set_mapping(p, 0);
-    m.mem.set_index(p, 0);
-    m.mem.set_private(p, 0);
-    m.mem.set_extra(p, 0);
-    if (i > 0) m.mem.set_refcount(p, 0);
+    if (m.mem.mapcount_raw_plain(p) !== -1) bad_page(m, p, 'nonzero mapcount');
+    if (m.mem.test_plain(p, PG_reserved)) { bad_page(m, p, 'PAGE_FLAGS_CHECK_AT_FREE flag(s) set'); return; }
+    m.mem.reset_for_free(p, i === 0); // the head's count is already 0
   }
-  m.alloc.free(head, order);
+  free_block(m, head, order);
   m.charge(m.config.cost_free_page << order);
+}
+
+/** While release_pages runs: the machine whose freed blocks wait in `pending` as [pfn, order] pairs. */
+let batching: Machine | null = null;
+const pending: number[] = [];
+let pendingN = 0;
+
+/** Give a block to the allocator, or queue it while release_pages batches for this machine. */
+export function free_block(m: Machine, pfn: number, order: number): void {
+  if (batching !== m) { m.alloc.free(pfn, order); return; }
+  pending[2 * pendingN] = pfn;
+  pending[2 * pendingN + 1] = order;
+  pendingN++;
+}
+
+/**
+ * release_pages: free(pfn) for each pfn of each list, in order, where free puts a page (or gives
+ * back a page-table page); the blocks freed reach the allocator in the same order, under one
+ * hold of the zone lock instead of one per page.
+ */
+export function release_pages(m: Machine, lists: readonly (readonly number[])[], free: (m: Machine, pfn: number) => void): void {
+  if (batching !== null) { for (const l of lists) for (const pfn of l) free(m, pfn); return; } // nested: the outer call batches
+  batching = m;
+  try {
+    for (const l of lists) for (const pfn of l) free(m, pfn);
+  } finally {
+    batching = null;
+    const n = pendingN;
+    pendingN = 0;
+    if (n > 0) m.alloc.free_batch(pending, n);
+  }
 }
 
 /**
@@ -82,14 +110,24 @@ export function alloc_pages(m: Machine, gfp: number, order: number): number | nu
   return alloc_pages_nofail_inject(m, gfp, order);
 }
 
+/**
+ * alloc_pages for a caller that overwrites all of the new page before anything can read it (a
+ * COW copy): charged exactly as alloc_pages(gfp, 0), but a __GFP_ZERO page is not zeroed on the
+ * host first, since the copy replaces every byte.
+ */
+export function alloc_page_for_copy(m: Machine, gfp: number): number | null {
+  if (m.shouldFail('page_alloc')) return null;
+  return alloc_pages_nofail_inject(m, gfp, 0, false);
+}
+
 /** alloc_pages without consulting fault injection (page tables use their own sites). */
-export function alloc_pages_nofail_inject(m: Machine, gfp: number, order: number): number | null {
+export function alloc_pages_nofail_inject(m: Machine, gfp: number, order: number, zero = true): number | null {
   const pfn = m.alloc.alloc(order);
   if (pfn === null) return null;
   m.charge(m.config.cost_page_alloc + (gfp & __GFP_ZERO ? m.config.cost_clear_page << order : 0));
   m.mem.set_refcount(pfn, 1);
   for (let i = 0; i < 1 << order; i++) {
-    if (gfp & __GFP_ZERO) m.phys.clear_page(pfn + i);
+    if (gfp & __GFP_ZERO && zero) m.phys.clear_page(pfn + i);
     if (order > 0 && gfp & __GFP_COMP) {
       if (i === 0) { m.mem.set(pfn, PG_head); m.mem.set_extra(pfn, order); }
       else { m.mem.set(pfn + i, PG_tail); m.mem.set_extra(pfn + i, pfn + 1); }

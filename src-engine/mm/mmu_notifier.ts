@@ -3,9 +3,17 @@ import type { mm_struct, MmuNotifierOps } from './mm_types';
 
 type Hook = 'invalidate_range_start' | 'invalidate_range_end' | 'invalidate_range';
 
-/** Call one hook on every registered notifier and record the tracepoint. */
+/** The tracepoint name of each hook. */
+const EVENT: Record<Hook, string> = {
+  invalidate_range_start: 'mmu_notifier_invalidate_range_start',
+  invalidate_range_end: 'mmu_notifier_invalidate_range_end',
+  invalidate_range: 'mmu_notifier_invalidate_range',
+};
+
+/** Call one hook on every registered notifier and record the tracepoint (built only when traced). */
 function notify(mm: mm_struct, hook: Hook, start: number, end: number): void {
-  mm.m.trace.emit({ name: `mmu_notifier_${hook}`, mm, start, end });
+  const name = EVENT[hook];
+  if (mm.m.trace.on(name)) mm.m.trace.emit({ name, mm, start, end });
   for (const n of mm.notifiers) n[hook]?.(mm, start, end);
 }
 

@@ -68,6 +68,16 @@ export class MemMap {
     return (Atomics.and(this.w, pfn * STRIDE + F_FLAGS, ~(1 << bit)) & (1 << bit)) !== 0;
   }
   set_flags(pfn: number, v: number): void { Atomics.store(this.w, pfn * STRIDE + F_FLAGS, v); }
+  /** Non-atomic set (the kernel's __SetPageFoo): on a page no other thread can reach yet, or a free page under the zone lock. */
+  __set(pfn: number, bit: number): void { this.w[pfn * STRIDE + F_FLAGS]! |= 1 << bit; }
+  /**
+   * test() by a plain load: for a bit no other thread can change now, because the caller holds
+   * the lock its writers take (PG_buddy: the zone lock), owns the page alone (count 0), or holds
+   * a reference that pins it (PG_tail, PG_table).
+   */
+  test_plain(pfn: number, bit: number): boolean { return (this.w[pfn * STRIDE + F_FLAGS]! & (1 << bit)) !== 0; }
+  /** Non-atomic clear (__ClearPageFoo), under the same rule as __set. */
+  __clear(pfn: number, bit: number): void { this.w[pfn * STRIDE + F_FLAGS]! &= ~(1 << bit); }
 
   refcount(pfn: number): number { return Atomics.load(this.w, pfn * STRIDE + F_REF); }
   set_refcount(pfn: number, v: number): void { Atomics.store(this.w, pfn * STRIDE + F_REF, v); }
@@ -76,6 +86,8 @@ export class MemMap {
 
   /** The raw, -1-based _mapcount. */
   mapcount_raw(pfn: number): number { return Atomics.load(this.w, pfn * STRIDE + F_MAPCOUNT); }
+  /** mapcount_raw by a plain load, for a page the caller owns alone. */
+  mapcount_raw_plain(pfn: number): number { return this.w[pfn * STRIDE + F_MAPCOUNT]!; }
   set_mapcount_raw(pfn: number, v: number): void { Atomics.store(this.w, pfn * STRIDE + F_MAPCOUNT, v); }
   /** Add to _mapcount and return the new raw value. */
   mapcount_add(pfn: number, d: number): number { return Atomics.add(this.w, pfn * STRIDE + F_MAPCOUNT, d) + d; }
@@ -86,6 +98,24 @@ export class MemMap {
   set_index(pfn: number, v: number): void { this.idx[pfn] = v; }
   private_(pfn: number): number { return Atomics.load(this.w, pfn * STRIDE + F_PRIVATE); }
   set_private(pfn: number, v: number): void { Atomics.store(this.w, pfn * STRIDE + F_PRIVATE, v); }
+  /** private_ / set_private by plain loads and stores, for a free page under the zone lock. */
+  private_locked(pfn: number): number { return this.w[pfn * STRIDE + F_PRIVATE]!; }
+  set_private_locked(pfn: number, v: number): void { this.w[pfn * STRIDE + F_PRIVATE] = v; }
+  /**
+   * free_pages_prepare's reset of a page's fields (flags, mapcount -1, mapping, index, private,
+   * extra; the refcount too unless `keepRef`), by plain stores: the caller owns the page alone
+   * (its count reached 0), and the zone lock taken to free it publishes the stores.
+   */
+  reset_for_free(pfn: number, keepRef: boolean): void {
+    const w = this.w, b = pfn * STRIDE;
+    w[b + F_FLAGS] = 0;
+    w[b + F_MAPCOUNT] = -1;
+    w[b + F_MAPPING] = 0;
+    this.idx[pfn] = 0;
+    w[b + F_PRIVATE] = 0;
+    w[b + F_EXTRA] = 0;
+    if (!keepRef) w[b + F_REF] = 0;
+  }
   /** Word offset of the page's private field (used as the split ptl of page-table pages). */
   private_word(pfn: number): number { return pfn * STRIDE + F_PRIVATE; }
   next(pfn: number): number { return this.w[pfn * STRIDE + F_NEXT]! - 1; }

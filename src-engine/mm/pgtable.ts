@@ -4,10 +4,10 @@
 import type { Machine } from '../machine';
 import type { mm_struct } from './mm_types';
 import { PG_table } from './page';
-import { alloc_pages_nofail_inject } from './mm';
+import { alloc_pages_nofail_inject, free_block } from './mm';
 import { __GFP_ZERO, GFP_KERNEL } from './page_alloc';
 import { PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT, PAGE_SHIFT, PGDIR_SIZE, PUD_SIZE, PMD_SIZE,
-  pte_t, pte_pfn, table_entry, table_index, NONE_PTE, _PAGE_PRESENT, _PAGE_PSE } from '../arch/x86/pgtable_types';
+  pte_t, pte_pfn, table_entry, table_index, NONE_PTE, _PAGE_PRESENT, _PAGE_PSE, __pte } from '../arch/x86/pgtable_types';
 import { SpinLock, LOCK_PTL } from '../kernel/locking';
 import { MMF } from './mm_types';
 
@@ -16,6 +16,15 @@ export const entry_pa = (pfn: number, idx: number): number => pfn * 4096 + idx *
 
 /** Read an entry. */
 export const read_entry = (m: Machine, pa: number): pte_t => m.phys.read_entry(pa);
+
+/** pte_pfn of the entry whose halves are lo and hi (no pte_t kept). */
+export const entry_pfn = (lo: number, hi: number): number => pte_pfn(__pte(lo, hi));
+
+/** pte_none of the entry at `pa`, read without making a pte_t. */
+export const pte_none_at = (m: Machine, pa: number): boolean => m.phys.entry_lo(pa) === 0 && m.phys.entry_hi(pa) === 0;
+
+/** The frame of the table an upper-level entry at `pa` points at (read as read_entry reads it). */
+export const entry_table = (m: Machine, pa: number): number => entry_pfn(m.phys.entry_lo(pa), m.phys.entry_hi(pa));
 
 /** An upper-level entry is none. */
 export const entry_none = (e: pte_t): boolean => e.lo === 0 && e.hi === 0;
@@ -79,31 +88,49 @@ function populate(mm: mm_struct, pa: number, site: 'pud_alloc' | 'pmd_alloc' | '
 export function free_table_page(m: Machine, pfn: number): void {
   m.mem.clear(pfn, PG_table);
   m.mem.set_refcount(pfn, 0);
-  m.alloc.free(pfn, 0);
+  free_block(m, pfn, 0);
+}
+
+/** The table under the upper-level entry at `pa`, populating a none entry first; -1 on failure. */
+function table_alloc(mm: mm_struct, pa: number, site: 'pud_alloc' | 'pmd_alloc'): number {
+  const phys = mm.m.phys;
+  const lo = phys.entry_lo(pa), hi = phys.entry_hi(pa);
+  if (lo === 0 && hi === 0) return populate(mm, pa, site) ? entry_table(mm.m, pa) : -1;
+  return entry_pfn(lo, hi);
 }
 
 /** pud_alloc: the pud entry for addr, allocating the pud table; -1 on failure. */
 export function pud_alloc(mm: mm_struct, addr: number): number {
-  const pgdp = pgd_offset(mm, addr);
-  if (entry_none(read_entry(mm.m, pgdp)) && !populate(mm, pgdp, 'pud_alloc')) return -1;
-  return pud_offset(read_entry(mm.m, pgdp), addr);
+  const pud = table_alloc(mm, pgd_offset(mm, addr), 'pud_alloc');
+  return pud < 0 ? -1 : entry_pa(pud, table_index(addr, PUD_SHIFT));
 }
 
 /** pmd_alloc: the pmd entry for addr under pud entry `pudp`; -1 on failure. */
 export function pmd_alloc(mm: mm_struct, pudp: number, addr: number): number {
-  if (entry_none(read_entry(mm.m, pudp)) && !populate(mm, pudp, 'pmd_alloc')) return -1;
-  return pmd_offset(read_entry(mm.m, pudp), addr);
+  const pmd = table_alloc(mm, pudp, 'pmd_alloc');
+  return pmd < 0 ? -1 : entry_pa(pmd, table_index(addr, PMD_SHIFT));
 }
 
 /** pte_alloc: make sure the pmd entry `pmdp` has a pte table; false on failure (-ENOMEM). */
 export function pte_alloc(mm: mm_struct, pmdp: number): boolean {
-  if (!entry_none(read_entry(mm.m, pmdp))) return true;
+  const phys = mm.m.phys;
+  if (phys.entry_lo(pmdp) !== 0 || phys.entry_hi(pmdp) !== 0) return true;
   return populate(mm, pmdp, 'pte_alloc');
+}
+
+/** The last split ptl handed out: a SpinLock is immutable, so one per table can be reused. */
+let lastPtl: SpinLock | null = null;
+
+/** The split page-table lock of the pte table in frame `pfn` (the same object while it repeats). */
+export function ptl_of_table(m: Machine, pfn: number): SpinLock {
+  const words = m.mem.w, index = m.mem.private_word(pfn), l = lastPtl;
+  if (l !== null && l.index === index && l.words === words) return l;
+  return (lastPtl = new SpinLock(words, index, LOCK_PTL));
 }
 
 /** The split page-table lock of the pte table that pmd entry `pmd` points at. */
 export function pte_lockptr(m: Machine, pmd: pte_t): SpinLock {
-  return new SpinLock(m.mem.w, m.mem.private_word(pte_pfn(pmd)), LOCK_PTL);
+  return ptl_of_table(m, pte_pfn(pmd));
 }
 
 /** Walk to the pmd entry for addr without allocating; -1 if an upper level is none or bad. */

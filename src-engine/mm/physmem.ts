@@ -2,6 +2,11 @@
 // All of it lives in SharedArrayBuffers so CPU workers can share it.
 import { PAGE_SHIFT, PAGE_SIZE, pte_t, __pte } from '../arch/x86/pgtable_types';
 
+/** A page of zeros: copying it in is about twice as fast as TypedArray.fill on shared memory. */
+const ZERO_PAGE_BYTES = new Uint8Array(PAGE_SIZE);
+/** The same as a Node Buffer, for Buffer.compare (a memcmp); null where Buffer does not exist. */
+const ZERO_PAGE_BUF = typeof Buffer === 'function' ? Buffer.alloc(PAGE_SIZE) : null;
+
 export interface MmioRegion {
   readonly name: string;
   readonly base: number; // physical byte address, page aligned
@@ -23,6 +28,8 @@ export class PhysMem {
   readonly ramF64: Float64Array;
   readonly nr_pages: number;
   readonly mmio: MmioRegion[];
+  /** RAM as a Node Buffer (a view, no copy) for clear_page's memcmp; null without Buffer. */
+  private readonly ramBuf: Buffer | null;
 
   /** Attach to (or create) physical memory of `ramBytes` bytes plus the given MMIO regions. */
   constructor(readonly buffers: PhysMemBuffers) {
@@ -30,6 +37,7 @@ export class PhysMem {
     this.ramWords = new Int32Array(buffers.ram);
     this.ramF64 = new Float64Array(buffers.ram);
     this.nr_pages = buffers.ram.byteLength / PAGE_SIZE;
+    this.ramBuf = ZERO_PAGE_BUF === null ? null : Buffer.from(buffers.ram);
     this.mmio = buffers.mmio.map((r) => ({
       name: r.name, base: r.base, size: r.buf.byteLength,
       bytes: new Uint8Array(r.buf), words: new Int32Array(r.buf),
@@ -92,9 +100,15 @@ export class PhysMem {
     return { mem: r.bytes, off, n: Math.min(len, r.size - off) };
   }
 
-  /** Zero one RAM page. */
+  /**
+   * Zero one RAM page. A page that is all zeros already is left as it is: the memcmp that finds
+   * out reads it (stopping at the first non-zero byte) for much less than writing 4 KiB costs,
+   * and a frame nothing ever wrote stays unbacked on the host.
+   */
   clear_page(pfn: number): void {
-    this.ramF64.fill(0, pfn * 512, (pfn + 1) * 512);
+    const off = pfn * PAGE_SIZE;
+    if (this.ramBuf !== null && this.ramBuf.compare(ZERO_PAGE_BUF!, 0, PAGE_SIZE, off, off + PAGE_SIZE) === 0) return;
+    this.ram.set(ZERO_PAGE_BYTES, off);
   }
 
   /** Copy RAM page `src` to RAM page `dst`. */
@@ -105,18 +119,60 @@ export class PhysMem {
   /** Atomically read the 64-bit entry at physical address `pa` of a page-table frame (RAM). */
   read_entry(pa: number): pte_t {
     const i = pa >>> 2;
-    // A pte is written hi-then-lo under the ptl; readers outside the lock read lo first.
+    // A pte is written hi-then-lo under the ptl; readers outside the lock read lo first. That
+    // Atomics load is the acquire edge: the high word stored before it needs only a plain load.
     const lo = Atomics.load(this.ramWords, i);
-    const hi = Atomics.load(this.ramWords, i + 1);
+    const hi = this.ramWords[i + 1]!;
     return __pte(lo, hi);
+  }
+
+  /**
+   * read_entry by plain loads, for a caller holding the table's lock: only the holder writes the
+   * entry then (the walker's A/D update can land before or after the read, as with Atomics).
+   */
+  read_entry_locked(pa: number): pte_t {
+    const i = pa >>> 2;
+    return __pte(this.ramWords[i]!, this.ramWords[i + 1]!);
+  }
+
+  /** pte_none of the entry at `pa` by plain loads, under the table's lock (see read_entry_locked). */
+  entry_none_locked(pa: number): boolean {
+    const i = pa >>> 2;
+    return this.ramWords[i] === 0 && this.ramWords[i + 1] === 0;
+  }
+
+  /** The low word (flags, pfn bits 0..19) of the entry at `pa`, unsigned, by the Atomics load read_entry starts with. */
+  entry_lo(pa: number): number {
+    return Atomics.load(this.ramWords, pa >>> 2) >>> 0;
+  }
+
+  /** The high word (pfn bits 20.., NX) of the entry at `pa`, unsigned: read after entry_lo(pa), as read_entry does. */
+  entry_hi(pa: number): number {
+    return this.ramWords[(pa >>> 2) + 1]! >>> 0;
   }
 
   /** Atomically store the 64-bit entry at `pa` (the caller holds the table's lock). */
   write_entry(pa: number, v: pte_t): void {
-    const i = pa >>> 2;
-    Atomics.store(this.ramWords, i, 0); // clear PRESENT first so no reader sees a torn entry
-    Atomics.store(this.ramWords, i + 1, v.hi | 0);
-    Atomics.store(this.ramWords, i, v.lo | 0);
+    this.write_entry_raw(pa, v.lo, v.hi);
+  }
+
+  /**
+   * write_entry from the entry's two halves (no pte_t needed). Clears the low word (PRESENT)
+   * first, then stores high, then low, so no reader sees a torn entry; a store that would not
+   * change its word is skipped. The plain loads that decide it are safe under the table's lock:
+   * only the holder changes a word, except the walker's A/D update, which never touches a zero
+   * low word and never the high one. When a non-zero low word follows, its Atomics store
+   * publishes the high word (readers load low first), so that one can be a plain store.
+   */
+  write_entry_raw(pa: number, lo: number, hi: number): void {
+    const w = this.ramWords, i = pa >>> 2;
+    if (w[i] !== 0) Atomics.store(w, i, 0);
+    if ((lo | 0) === 0) {
+      if (w[i + 1] !== (hi | 0)) Atomics.store(w, i + 1, hi | 0);
+      return;
+    }
+    if (w[i + 1] !== (hi | 0)) w[i + 1] = hi | 0;
+    Atomics.store(w, i, lo | 0);
   }
 
   /**

@@ -18,9 +18,11 @@ export function page_dup_rmap(m: Machine, pfn: number): void {
   m.mem.mapcount_add(pfn, 1);
 }
 
-/** page_remove_rmap: one mapping fewer; page->mapping stays. */
-export function page_remove_rmap(m: Machine, pfn: number): void {
-  if (m.mem.mapcount_add(pfn, -1) < 0) m.mem.clear(pfn, PG_mlocked);
+/** page_remove_rmap: one mapping fewer; page->mapping stays. Returns the new raw _mapcount. */
+export function page_remove_rmap(m: Machine, pfn: number): number {
+  const raw = m.mem.mapcount_add(pfn, -1);
+  if (raw < 0) m.mem.clear(pfn, PG_mlocked);
+  return raw;
 }
 
 /**
@@ -41,7 +43,7 @@ export function page_add_new_anon_rmap(m: Machine, pfn: number, vma: vm_area_str
   BUG_ON(m.log, m.config.debug_vm && (addr < vma.vm_start || addr >= vma.vm_end), 'page_add_new_anon_rmap',
     'VM_BUG_ON_VMA(address < vma->vm_start || address >= vma->vm_end, vma)');
   m.charge(m.config.cost_anon_rmap);
-  m.mem.set(pfn, PG_swapbacked);
+  m.mem.__set(pfn, PG_swapbacked); // __SetPageSwapBacked: the page is new, not yet visible to others
   m.mem.set_mapcount_raw(pfn, 0);
   __page_set_anon_rmap(m, pfn, vma, addr, true);
 }
