@@ -195,6 +195,16 @@ export class CpuMask {
   delete(cpu: number): void { Atomics.and(this.words, this.at + (cpu >> 5), ~(1 << (cpu & 31))); }
   has(cpu: number): boolean { return (Atomics.load(this.words, this.at + (cpu >> 5)) & (1 << (cpu & 31))) !== 0; }
   clear(): void { Atomics.store(this.words, this.at, 0); Atomics.store(this.words, this.at + 1, 0); }
+  /** The CPUs in the mask other than `except` (-1: none), ascending, as a new array (no generator). */
+  others(except: number): number[] {
+    const out: number[] = [];
+    for (let w = 0; w < 2; w++) {
+      let bits = Atomics.load(this.words, this.at + w);
+      if (w === except >> 5) bits &= ~(1 << (except & 31));
+      for (let b = 0; bits !== 0; b++, bits >>>= 1) if (bits & 1) out.push(w * 32 + b);
+    }
+    return out;
+  }
   /** The CPUs in the mask, ascending. */
   *[Symbol.iterator](): IterableIterator<number> {
     for (let w = 0; w < 2; w++) {

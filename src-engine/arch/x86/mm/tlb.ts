@@ -104,7 +104,7 @@ export function flush_tlb_mm_range(m: Machine, mm: mm_struct, start: number, end
  * once; the sender pays ipi_send per target, each receiver ipi_receive.
  */
 function flush_tlb_others(m: Machine, me: Cpu | null, mm: mm_struct, start: number, end: number): void {
-  const targets = [...mm.cpumask].filter((c) => !me || c !== me.id);
+  const targets = mm.cpumask.others(me ? me.id : -1);
   if (targets.length === 0) return;
   const all = end === TLB_FLUSH_ALL;
   const pages = all ? TLB_FLUSH_ALL : (end - start) / PAGE_SIZE;
