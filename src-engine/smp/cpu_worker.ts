@@ -12,7 +12,7 @@ import { UserSignal } from '../kernel/bug';
 import { createAccessStream, type Workload } from '../workload/patterns';
 import { customStream, type CustomWorkload } from '../workload/custom';
 import type { AccessStream } from '../workload/stream';
-import { C_CMD, C_STATE, C_RUN_ACTIVE, C_JOB_DONE, CMD_IDLE, CMD_RUN, CMD_EXIT, STATE_READY, STATE_RUNNING, STATE_DONE, STATE_FAILED,
+import { C_CMD, C_STATE, C_RUN_ACTIVE, C_JOB_DONE, C_STOP, CMD_IDLE, CMD_RUN, CMD_EXIT, STATE_READY, STATE_RUNNING, STATE_DONE, STATE_FAILED,
   readJson, writeJson, type WorkerJob, type WorkerResult } from './worker_protocol';
 
 interface Boot { shared: MachineShared; cpu: number; ctl: SharedArrayBuffer; io: SharedArrayBuffer; delegate: DelegateBuffers; attention: SharedArrayBuffer }
@@ -43,7 +43,7 @@ function runJob(job: WorkerJob): WorkerResult {
   const done = { n: 0 };
   let signal: WorkerResult['signal'] = null;
   try {
-    for (let n = stream.fill(addrs, writes); n > 0; n = stream.fill(addrs, writes)) {
+    for (let n = stream.fill(addrs, writes); n > 0 && Atomics.load(ctl, C_STOP) === 0; n = stream.fill(addrs, writes)) {
       ipi_poll(m);
       run_accesses(m, cpu, mm, addrs, writes, n, faults, done);
     }

@@ -8,24 +8,27 @@ const RING = 256;
 const Q_LOCK = 0, Q_HEAD = 1, Q_TAIL = 2, Q_WORDS = 4;
 const E_MM = 0, E_START = 1, E_END = 2, E_SENDER = 3, E_WORDS = 4;
 
-export interface IpiBuffers { ctl: SharedArrayBuffer; ring: SharedArrayBuffer; acks: SharedArrayBuffer }
+export interface IpiBuffers { ctl: SharedArrayBuffer; ring: SharedArrayBuffer; acks: SharedArrayBuffer; running: SharedArrayBuffer }
 
 /** The mailboxes of `slots` senders/receivers (CPUs, plus one slot for the host thread). */
 export class IpiMailboxes {
   private readonly ctl: Int32Array;
   private readonly ring: Float64Array;
   readonly acks: Int32Array;
+  /** 1 for a CPU whose worker is running a job (it handles IPIs); an idle CPU is flushed directly. */
+  readonly running: Int32Array;
   private readonly locks: SpinLock[];
 
   constructor(readonly slots: number, buffers?: IpiBuffers) {
     this.ctl = new Int32Array(buffers?.ctl ?? new SharedArrayBuffer(slots * Q_WORDS * 4));
     this.ring = new Float64Array(buffers?.ring ?? new SharedArrayBuffer(slots * RING * E_WORDS * 8));
     this.acks = new Int32Array(buffers?.acks ?? new SharedArrayBuffer(slots * 4));
+    this.running = new Int32Array(buffers?.running ?? new SharedArrayBuffer(slots * 4));
     this.locks = Array.from({ length: slots }, (_, i) => new SpinLock(this.ctl, i * Q_WORDS + Q_LOCK));
   }
 
   get buffers(): IpiBuffers {
-    return { ctl: this.ctl.buffer as SharedArrayBuffer, ring: this.ring.buffer as SharedArrayBuffer, acks: this.acks.buffer as SharedArrayBuffer };
+    return { ctl: this.ctl.buffer as SharedArrayBuffer, ring: this.ring.buffer as SharedArrayBuffer, acks: this.acks.buffer as SharedArrayBuffer, running: this.running.buffer as SharedArrayBuffer };
   }
 
   /** Queue a flush of [start, end) of mm for `target`; false when its ring is full (retry later). */
@@ -71,11 +74,16 @@ export class IpiMailboxes {
     return n;
   }
 
-  /** Spin until every request `sender` queued is acknowledged, running poll() meanwhile. */
+  /**
+   * Spin until every request `sender` queued is acknowledged, running poll() meanwhile. A
+   * receiver answers within a quantum (about a microsecond), and waking a sleeping thread costs
+   * tens of microseconds here, so this spins for up to 200 µs before it naps.
+   */
   waitAcks(sender: number, poll: () => void): void {
+    const t0 = performance.now();
     for (let i = 0; Atomics.load(this.acks, sender) !== 0; i++) {
       poll();
-      if (i > 1024) Atomics.wait(this.acks, sender, Atomics.load(this.acks, sender), 0.05);
+      if ((i & 255) === 255 && performance.now() - t0 > 0.2) Atomics.wait(this.acks, sender, Atomics.load(this.acks, sender), 0.05);
     }
   }
 }

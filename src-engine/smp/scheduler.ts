@@ -45,6 +45,8 @@ export interface RunOptions {
   sample_cycles?: number;
   /** Called with each sample as the run goes (for live charts). */
   on_sample?: (s: RunSample) => void;
+  /** Checked between quanta (deterministic) or at each sample (parallel): true ends every job there. */
+  stop?: () => boolean;
 }
 
 /** One point of the live metrics stream. */
@@ -146,6 +148,7 @@ export function run_workloads(m: Machine, jobs: CpuJob[], opts: RunOptions = {})
       before = now;
       nextSample += sampleEvery;
     }
+    if (opts.stop?.()) { running.length = 0; break; }
     const n = r.stream.fill(addrs, writes);
     if (n === 0) { finish(m, running, i); continue; }
     faults.n = 0;
@@ -250,7 +253,7 @@ function run_parallel(m: Machine, jobs: CpuJob[], opts: RunOptions): RunResult {
   lockWaits.poll = () => { pool!.serve(); }; // a worker holding the lock may be waiting for a script callback
   let results: Map<number, WorkerResult>;
   try {
-    results = pool.run(wire, Math.min(sampleMs, every?.ms ?? Infinity), tick);
+    results = pool.run(wire, Math.min(sampleMs, every?.ms ?? Infinity), tick, opts.stop ?? null);
   } catch (e) {
     m.stats.endInterval(interval);
     throw e;

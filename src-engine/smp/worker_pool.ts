@@ -4,7 +4,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Machine } from '../machine';
 import { DelegateMailbox, serve_request } from './delegate';
-import { C_CMD, C_STATE, C_RUN_ACTIVE, C_JOB_DONE, C_WORDS, CMD_RUN, CMD_EXIT, STATE_BOOTING, STATE_RUNNING, STATE_FAILED, IO_BYTES,
+import { C_CMD, C_STATE, C_RUN_ACTIVE, C_JOB_DONE, C_STOP, C_WORDS, CMD_RUN, CMD_EXIT, STATE_BOOTING, STATE_RUNNING, STATE_FAILED, IO_BYTES,
   readJson, writeJson, type WorkerJob, type WorkerResult } from './worker_protocol';
 
 const BOOT_TIMEOUT_MS = 60_000;
@@ -80,13 +80,15 @@ export class CpuWorkerPool {
    * Run jobs (at most one per CPU) and block until all have finished; `tick` runs on this
    * thread every `tickMs` meanwhile (the script's kernel calls while CPUs run).
    */
-  run(jobs: { cpu: number; job: WorkerJob }[], tickMs: number, tick: (() => void) | null): Map<number, WorkerResult> {
+  run(jobs: { cpu: number; job: WorkerJob }[], tickMs: number, tick: (() => void) | null, stop: (() => boolean) | null = null): Map<number, WorkerResult> {
     this.waitReady();
     for (const { cpu, job } of jobs) {
       const ctl = this.ctl[cpu]!;
+      Atomics.store(this.m.ipi.running, cpu, 1);
       writeJson(this.io[cpu]!, job);
       Atomics.store(ctl, C_RUN_ACTIVE, 1);
       Atomics.store(ctl, C_JOB_DONE, 0);
+      Atomics.store(ctl, C_STOP, 0);
       Atomics.store(ctl, C_STATE, STATE_RUNNING);
       Atomics.store(ctl, C_CMD, CMD_RUN);
       Atomics.notify(ctl, C_CMD);
@@ -104,11 +106,13 @@ export class CpuWorkerPool {
       if (out.size === jobs.length) break;
       this.serve();
       if (tick && performance.now() >= nextTick) { tick(); nextTick = performance.now() + tickMs; }
+      if (stop?.()) for (const { cpu } of jobs) Atomics.store(this.ctl[cpu]!, C_STOP, 1);
       Atomics.wait(this.attention, 0, seen, Math.max(0.05, Math.min(50, nextTick - performance.now())));
     }
     for (const { cpu } of jobs) { Atomics.store(this.ctl[cpu]!, C_RUN_ACTIVE, 0); Atomics.notify(this.ctl[cpu]!, C_RUN_ACTIVE); }
     for (const { cpu } of jobs) {
       while (Atomics.load(this.ctl[cpu]!, C_STATE) === STATE_RUNNING) Atomics.wait(this.ctl[cpu]!, C_STATE, STATE_RUNNING, 5);
+      Atomics.store(this.m.ipi.running, cpu, 0);
     }
     return out;
   }

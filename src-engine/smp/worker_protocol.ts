@@ -5,7 +5,8 @@ export const C_CMD = 0; // host writes: CMD_*; the worker resets it to CMD_IDLE 
 export const C_STATE = 1; // worker writes: STATE_*
 export const C_RUN_ACTIVE = 2; // host: 1 while a run is in progress (finished workers keep taking IPIs)
 export const C_JOB_DONE = 3; // worker: 1 once its result is in the mailbox
-export const C_WORDS = 4;
+export const C_STOP = 4; // host: 1 asks the worker to end its job at the next quantum boundary
+export const C_WORDS = 8;
 
 export const CMD_IDLE = 0;
 export const CMD_RUN = 1;

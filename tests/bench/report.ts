@@ -135,7 +135,10 @@ export function targets(r: Omit<BenchResult, 'targets' | 'meta'>, withNative: bo
   const par = r.scaling.parallel;
   const two = par.measured ? par.rows.find((x: ScalingRow) => x.cpus === 2)?.host_speedup ?? null : null;
   out.push(verdict('2 workers vs 1, TLB-hit workload', two, 1.8, '×', par.measured ? '' : 'parallel mode not built (section 5)', true));
-  out.push(verdict('shootdown round trip, 2 CPUs', r.shootdown.host_us_round_trip.median, 2, 'µs', 'deterministic mode: the IPI path on one thread'));
+  const sp = r.shootdown.parallel;
+  out.push('error' in sp
+    ? verdict('shootdown round trip, 2 CPUs', r.shootdown.host_us_round_trip.median, 2, 'µs', 'deterministic mode only: parallel mode failed')
+    : verdict('shootdown round trip, 2 CPUs', sp.host_us_round_trip, 2, 'µs', 'parallel mode: script thread to a worker CPU and back'));
   const mem = 'points' in r.memory ? r.memory : null;
   const worst = mem ? Math.max(...mem.points.map((p) => p.rss_bytes)) / GIB : null;
   const memNote = mem ? `${mem.cpus} CPUs, ${mem.ram_mb} MiB, RSS after writing ${Math.max(...mem.points.map((p) => p.touched_mb))} MiB` : (r.memory as { error: string }).error;
@@ -174,6 +177,11 @@ function shootdownTable(s: ShootdownResult): string {
       ['mm loaded on CPUs 0 and 1 (one IPI)', fmtSummary(s.host_us_with_ipi), fmt(s.sim_cycles_with_ipi)],
       ['mm loaded on CPU 0 only (no IPI)', fmtSummary(s.host_us_local), fmt(s.sim_cycles_local)],
       ['round trip (paired differences)', fmtSummary(s.host_us_round_trip), fmt(s.sim_cycles_round_trip)],
+      ...('error' in s.parallel
+        ? [['parallel mode: cross-thread round trip', `n/a (${s.parallel.error})`, '']]
+        : [['parallel: zap while CPU 1\'s worker runs (1 IPI)', fmtSummary(s.parallel.host_us_while_running), ''],
+          ['parallel: same zap, worker idle (direct flush)', fmtSummary(s.parallel.host_us_idle), ''],
+          ['parallel: cross-thread round trip (difference)', fmt(s.parallel.host_us_round_trip), '']]),
     ]);
 }
 

@@ -10,6 +10,13 @@ import { PAGE, counters, mapAnon, ok, simCycles } from './labkit';
 
 export interface ShootdownResult {
   ops: number;
+  /**
+   * Parallel mode: host µs per single-page MADV_DONTNEED from the script's thread while two
+   * worker CPUs run the mm (each call shoots down both and waits for their acks), and the same
+   * call while the workers are idle (no IPI: their TLBs are flushed directly). null if parallel
+   * mode could not run.
+   */
+  parallel: { host_us_while_running: Summary; host_us_idle: Summary; host_us_round_trip: number } | { error: string };
   /** IPIs sent per call with the mm loaded on both CPUs (should be 1). */
   ipis_per_op: number;
   /** Host µs per single-page MADV_DONTNEED with, and without, a remote CPU to shoot down. */
@@ -64,6 +71,7 @@ export function measureShootdown(sizes: BenchSizes): ShootdownResult {
   const us = (xs: OpTimes[]) => summarize(xs.map((x) => x.us));
   return {
     ops,
+    parallel: measureParallel(Math.min(ops, 2000), sizes.reps),
     ipis_per_op: withIpi[0]!.ipis,
     host_us_with_ipi: us(withIpi),
     host_us_local: us(alone),
@@ -72,4 +80,53 @@ export function measureShootdown(sizes: BenchSizes): ShootdownResult {
     sim_cycles_local: alone[0]!.cycles,
     sim_cycles_round_trip: withIpi[0]!.cycles - alone[0]!.cycles,
   };
+}
+
+/**
+ * The cross-thread round trip: one worker CPU chases a small region of the mm (so it holds the
+ * mm loaded) while the script's thread zaps other pages of it one by one; each zap's flush
+ * sends that CPU an IPI and waits for its ack. Two busy threads on this 2-core machine, so
+ * neither is descheduled. Compared with the same zaps while the worker is idle.
+ */
+function measureParallel(ops: number, reps: number): ShootdownResult['parallel'] {
+  let lab: Lab | null = null;
+  try {
+    lab = createLab({ cpus: 2, ram_mb: 64, mode: 'parallel' });
+    const L = lab;
+    const mm = L.mm_alloc();
+    const chase = mapAnon(L, mm, 32);
+    L.touch(mm, chase, 32 * PAGE, 'w', 1);
+    const timeZaps = (): number => {
+      const addr = mapAnon(L, mm, ops);
+      L.touch(mm, addr, ops * PAGE, 'w', 1);
+      const ns = timeNs(() => { for (let i = 0; i < ops; i++) ok('madvise', L.madvise(mm, addr + i * PAGE, PAGE, L.MADV_DONTNEED)); });
+      ok('munmap', L.munmap(mm, addr, ops * PAGE));
+      return ns / ops / 1e3;
+    };
+    const running: number[] = [], idle: number[] = [];
+    for (let r = 0; r < Math.max(3, reps); r++) {
+      let done = false;
+      L.run_workloads([{ cpu: 1, mm, workload: { kind: 'pointer_chase' as const, base: chase, pages: 32, write_fraction: 0, accesses: 200_000_000, seed: 1 } }], {
+        every: { ms: 5, run: () => { if (!done) { running.push(timeZapsWhileRunning(L, mm, ops)); done = true; } } },
+        quantum: 64,
+        stop: () => done,
+      });
+      idle.push(timeZaps());
+    }
+    const a = summarize(running), b = summarize(idle);
+    return { host_us_while_running: a, host_us_idle: b, host_us_round_trip: a.median - b.median };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  } finally {
+    lab?.reset_machine({ ram_mb: 4, cpus: 1 });
+  }
+}
+
+/** Zaps `ops` freshly written pages one by one (called while the workers run); host µs per call. */
+function timeZapsWhileRunning(L: Lab, mm: mm_struct, ops: number): number {
+  const addr = L.mmap(mm, 0, ops * PAGE, L.PROT_READ | L.PROT_WRITE, L.MAP_PRIVATE | L.MAP_ANONYMOUS | L.MAP_POPULATE);
+  if (addr < 0) throw new Error(`mmap failed with ${addr}`);
+  const ns = timeNs(() => { for (let i = 0; i < ops; i++) ok('madvise', L.madvise(mm, addr + i * PAGE, PAGE, L.MADV_DONTNEED)); });
+  ok('munmap', L.munmap(mm, addr, ops * PAGE));
+  return ns / ops / 1e3;
 }

@@ -119,3 +119,15 @@ describe('script-defined vm_ops under parallel CPUs', () => {
     expect(L.check_invariants()).toEqual([]);
   }, 60_000);
 });
+
+describe('CPUs without a job in a parallel run', () => {
+  it('are flushed directly by the sender (an idle worker takes no IPI): no hang, no stale entry', () => {
+    const { L, mm, base } = parallelLab(64, { tlb_check: true });
+    L.touch(mm, base, 64 * PG, 'w', 0); // CPU 0 holds mm's translations, then stays idle
+    const r = L.run_workloads([{ cpu: 1, mm, workload: { kind: 'random', base, pages: 32, write_fraction: 0, accesses: 50_000, seed: 3 } }],
+      { every: { ms: 1, run: () => { L.madvise(mm, base + 32 * PG, 32 * PG, L.MADV_DONTNEED); } } });
+    expect(r.cpus[0]!.signal).toBeNull();
+    L.touch(mm, base + 32 * PG, 32 * PG, 'r', 0); // would hit stale entries had CPU 0 not been flushed
+    expect(L.check_invariants()).toEqual([]);
+  }, 60_000);
+});

@@ -124,9 +124,19 @@ function flush_tlb_others(m: Machine, me: Cpu | null, mm: mm_struct, start: numb
   }
 }
 
-/** Queue a shootdown for each target CPU and spin until all acknowledge (parallel mode). */
+/**
+ * Parallel mode: queue a shootdown for each target CPU whose worker is running and spin until
+ * all acknowledge. A target whose worker is idle cannot take an interrupt, and does not touch
+ * its TLB either, so the sender flushes that TLB itself (it is in mm's cpumask: no lazy check).
+ */
 function send_ipis(m: Machine, sender: number, mm: mm_struct, targets: number[], start: number, end: number): void {
   for (const t of targets) {
+    if (Atomics.load(m.ipi.running, t) === 0) {
+      const cpu = m.cpus[t]!;
+      flush_cpu(m, cpu, mm, start, end, end === TLB_FLUSH_ALL);
+      cpu.stats[S.shootdowns_received]! += 1;
+      continue;
+    }
     while (!m.ipi.trySend(t, mm.id, start, end, sender)) ipi_poll(m);
   }
   m.ipi.waitAcks(sender, () => ipi_poll(m));
