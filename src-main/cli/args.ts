@@ -5,7 +5,7 @@ export type ConfigValue = number | boolean | string;
 
 /** What the user asked `mmu-lab` to do. */
 export type Command =
-  | { kind: 'run'; script: string; config: Record<string, ConfigValue> }
+  | { kind: 'run'; script: string; config: Record<string, ConfigValue>; params: Record<string, ConfigValue>; output: string | null }
   | { kind: 'start'; config: Record<string, ConfigValue> }
   | { kind: 'help' };
 
@@ -16,6 +16,9 @@ export class UsageError extends Error {
 
 export const USAGE = `Usage:
   mmu-lab run <script.ts> [--config key=value ...]   run an experiment script on a fresh machine
+  mmu-lab run <notebook.ipynb> [-p name=value ...] [-o out.ipynb] [--config key=value ...]
+                                                     run every cell, write the notebook with its outputs
+                                                     (in place unless -o); -p overrides a parameter
   mmu-lab start [--config key=value ...]             start the lab (an interactive session)
   mmu-lab --help                                     show this help
 
@@ -63,10 +66,19 @@ export function parseArgs(argv: readonly string[]): Command {
     throw new UsageError(`unknown command '${command}'`);
   }
   const config: Record<string, ConfigValue> = {};
+  const params: Record<string, ConfigValue> = {};
+  let output: string | null = null;
   const positional: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
-    if (arg === '--config') {
+    if (arg === '-p' || arg === '--param') {
+      const setting = rest[++i];
+      if (setting === undefined) throw new UsageError(`${arg} expects name=value`);
+      addConfigSetting(params, setting);
+    } else if (arg === '-o' || arg === '--output') {
+      output = rest[++i] ?? null;
+      if (output === null) throw new UsageError(`${arg} expects a file path`);
+    } else if (arg === '--config') {
       const setting = rest[++i];
       if (setting === undefined) throw new UsageError('--config expects key=value');
       addConfigSetting(config, setting);
@@ -83,5 +95,7 @@ export function parseArgs(argv: readonly string[]): Command {
     return { kind: 'start', config };
   }
   if (positional.length !== 1) throw new UsageError(`'run' expects exactly one script path`);
-  return { kind: 'run', script: positional[0], config };
+  const notebook = positional[0]!.endsWith('.ipynb');
+  if (!notebook && (output !== null || Object.keys(params).length)) throw new UsageError('-p and -o apply to notebooks (.ipynb) only');
+  return { kind: 'run', script: positional[0]!, config, params, output };
 }

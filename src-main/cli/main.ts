@@ -50,6 +50,40 @@ async function runCommand(path: string, config: Record<string, ConfigValue>, io:
   return 1;
 }
 
+/**
+ * Runs every cell of the notebook at `path` on a fresh machine (its metadata's machine config,
+ * then --config over it), with -p parameters injected, and writes it with its outputs to
+ * `output` (or back to `path`). Exit status 0, or 1 naming the failing cell.
+ */
+async function runNotebookCommand(path: string, config: Record<string, ConfigValue>, params: Record<string, ConfigValue>,
+  output: string | null, io: CliIo): Promise<number> {
+  const { loadNotebook, saveNotebook } = await import('../notebook/store');
+  const { injectParameters } = await import('../notebook/notebook');
+  const { executeNotebook } = await import('../notebook/execute');
+  let nb;
+  try {
+    nb = injectParameters(loadNotebook(path), params);
+  } catch (err) {
+    io.stderr.write(`mmu-lab: cannot open notebook '${path}': ${(err as Error).message}\n`);
+    return 1;
+  }
+  const machine = { ...(nb.metadata.mmu_lab?.machine ?? {}), ...config } as Record<string, ConfigValue>;
+  let outcome;
+  try {
+    outcome = await executeNotebook(nb, async (print) => {
+      const { createLab, LAB_GLOBAL_NAMES } = await import('../../src-engine/lab');
+      return { lab: createLab(machine as Parameters<typeof createLab>[0], { print }), names: LAB_GLOBAL_NAMES };
+    }, path, (line) => void io.stdout.write(line + '\n'));
+  } catch (err) {
+    io.stderr.write(`mmu-lab: cannot create the machine: ${(err as Error).message}\n`);
+    return 1;
+  }
+  saveNotebook(output ?? path, nb);
+  if (outcome.ok) return 0;
+  io.stderr.write(`${path}: cell ${outcome.cell + 1} failed:\n${outcome.report}\n`);
+  return 1;
+}
+
 /** Describes the current machine in one line, from the lab's machine_config(), or ''. */
 function describeMachine(lab: object): string {
   const machineConfig = (lab as { machine_config?: unknown }).machine_config;
@@ -113,7 +147,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       io.stdout.write(USAGE + '\n');
       return 0;
     case 'run':
-      return runCommand(command.script, command.config, io);
+      return command.script.endsWith('.ipynb')
+        ? runNotebookCommand(command.script, command.config, command.params, command.output, io)
+        : runCommand(command.script, command.config, io);
     case 'start':
       return startCommand(command.config, io);
   }

@@ -30,7 +30,15 @@ describe('parseArgs', () => {
   it('parses run with a script and repeated --config in both spellings', () => {
     expect(
       parseArgs(['run', 'exp.ts', '--config', 'ram_mb=64', '--config=cpus=2', '--config', 'debug_vm=true']),
-    ).toEqual({ kind: 'run', script: 'exp.ts', config: { ram_mb: 64, cpus: 2, debug_vm: true } });
+    ).toEqual({ kind: 'run', script: 'exp.ts', config: { ram_mb: 64, cpus: 2, debug_vm: true }, params: {}, output: null });
+  });
+
+  it('parses a notebook run with -p parameters and -o, and refuses them for scripts', () => {
+    expect(parseArgs(['run', 'n.ipynb', '-p', 'pages=64', '--param', 'name=x', '-o', 'out.ipynb'])).toEqual({
+      kind: 'run', script: 'n.ipynb', config: {}, params: { pages: 64, name: 'x' }, output: 'out.ipynb',
+    });
+    expect(() => parseArgs(['run', 'exp.ts', '-p', 'pages=64'])).toThrow(UsageError);
+    expect(() => parseArgs(['run', 'n.ipynb', '-o'])).toThrow(UsageError);
   });
 
   it('lets --config come before the script and keeps "=" inside values', () => {
@@ -38,6 +46,8 @@ describe('parseArgs', () => {
       kind: 'run',
       script: 'exp.ts',
       config: { name: 'a=b' },
+      params: {},
+      output: null,
     });
   });
 

@@ -1,0 +1,81 @@
+// Running a notebook headless: every code cell in order on one fresh machine, sharing one scope
+// (a later cell sees an earlier cell's declarations), each cell's print() lines becoming its
+// stream output, and the first failure becoming that cell's error output (later cells do not run).
+import { compileScript, runCompiled, scriptPosition, describeFailure, ScriptCompileError, type LoadedLab } from '../cli/run-script';
+import { joinSource, type Notebook, type CodeCell, type Output } from './notebook';
+
+/** How a notebook run ended: the failing cell's index (in nb.cells) and report, if any. */
+export type NotebookOutcome = { ok: true } | { ok: false; cell: number; report: string };
+
+/** A lab whose print() lines go to `print` (set before each cell). */
+export type OpenLab = (print: (line: string) => void) => LoadedLab | Promise<LoadedLab>;
+
+const CELL_MARK = '__mmu_lab_cell__';
+
+/**
+ * Execute nb's code cells (in place: outputs and execution counts are replaced). `echo` also
+ * receives every printed line (stdout in the CLI). Never throws for the notebook's own faults.
+ */
+export async function executeNotebook(nb: Notebook, openLab: OpenLab, filename: string, echo?: (line: string) => void): Promise<NotebookOutcome> {
+  const code = nb.cells.map((c, i) => ({ c, i })).filter((x): x is { c: CodeCell; i: number } => x.c.cell_type === 'code');
+  for (const { c } of code) { c.outputs = []; c.execution_count = null; }
+  let current = -1;
+  const lines = new Map<number, string[]>();
+  const flush = (): void => {
+    if (current < 0) return;
+    const text = lines.get(current);
+    if (text?.length) (nb.cells[current] as CodeCell).outputs.push({ output_type: 'stream', name: 'stdout', text: text.join('') });
+    lines.delete(current);
+  };
+  const starts: { line: number; cell: number }[] = [];
+  let source = '';
+  let line = 1;
+  for (const { c, i } of code) {
+    starts.push({ line: line + 1, cell: i });
+    const body = joinSource(c.source);
+    source += `${CELL_MARK}(${i});\n${body}\n`;
+    line += 2 + (body.match(/\n/g)?.length ?? 0);
+  }
+  const cellOf = (l: number): { cell: number; line: number } => {
+    let hit = starts[0]!;
+    for (const s of starts) if (s.line <= l) hit = s;
+    return { cell: hit.cell, line: l - hit.line + 1 };
+  };
+  let script;
+  try {
+    script = await compileScript(source, filename);
+  } catch (err) {
+    if (!(err instanceof ScriptCompileError)) throw err;
+    const m = /:(\d+):(\d+)/.exec(err.report);
+    const at = m ? cellOf(Number(m[1])) : { cell: code[0]?.i ?? 0, line: 0 };
+    return fail(nb, at.cell, 'SyntaxError', err.report, [`cell ${at.cell + 1}, line ${at.line}: ${err.report}`]);
+  }
+  let count = 0;
+  const loaded = await openLab((l) => { lines.set(current, [...(lines.get(current) ?? []), `${l}\n`]); echo?.(l); });
+  const mark = (i: number): void => {
+    flush();
+    current = i;
+    (nb.cells[i] as CodeCell).execution_count = ++count;
+  };
+  try {
+    await runCompiled(script, { ...loaded.lab, [CELL_MARK]: mark }, [...loaded.names, CELL_MARK]);
+    flush();
+    return { ok: true };
+  } catch (err) {
+    flush();
+    const pos = scriptPosition(script, err);
+    const at = pos ? cellOf(pos.line) : { cell: current, line: 0 };
+    const report = describeFailure(script, loaded.lab, err).replace(/^[^:]+:\d+:\d+: /, '');
+    const name = err instanceof Error ? err.name : 'Error';
+    const value = err instanceof Error ? err.message : String(err);
+    return fail(nb, at.cell, name, report, [`cell ${at.cell + 1}, line ${at.line}: ${name}: ${value}`, ...report.split('\n').slice(1)]);
+  }
+}
+
+/** Record an error output on cell i and return the failed outcome. */
+function fail(nb: Notebook, i: number, ename: string, report: string, traceback: string[]): NotebookOutcome {
+  const cell = nb.cells[i];
+  const out: Output = { output_type: 'error', ename, evalue: report.split('\n')[0] ?? '', traceback };
+  if (cell && cell.cell_type === 'code') cell.outputs.push(out);
+  return { ok: false, cell: i, report: traceback.join('\n') };
+}
