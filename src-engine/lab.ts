@@ -31,10 +31,13 @@ import { user_access } from './arch/x86/mm/fault';
 import { MemType } from './arch/x86/pgtable_types';
 import { run_workloads, stop_workers, type CpuJob, type RunOptions, type RunResult } from './smp/scheduler';
 import { recordZap, zapThroughput, type ZapApi } from './metrics/catalog';
+import { checkChart, chartSummary, CHART_MIME, type ChartSpec } from './lab/chart';
 
 export interface LabOptions {
   /** Where print() lines go (default: console.log). */
   print?: (line: string) => void;
+  /** Where rich outputs go, as a MIME bundle (default: their text/plain line to print). */
+  display?: (bundle: Record<string, unknown>) => void;
 }
 
 const MEMTYPES: readonly MemType[] = ['WB', 'WC', 'UC-', 'UC'];
@@ -470,6 +473,13 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
 
     // ---- output and time ----
     print: (...values: unknown[]): void => out(values.map(fmt).join(' ')),
+    /** chart({ title, series: [{ name, x, y }], kind?, x_label?, y_label?, log_x?, log_y? }): a chart output. */
+    chart: (spec: ChartSpec): void => {
+      const c = checkChart(spec);
+      const bundle = { 'text/plain': chartSummary(c), [CHART_MIME]: c };
+      if (opts.display) opts.display(bundle);
+      else out(chartSummary(c));
+    },
     now_ns: (): number => Math.round(performance.now() * 1e6),
   };
 

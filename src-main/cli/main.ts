@@ -70,9 +70,9 @@ async function runNotebookCommand(path: string, config: Record<string, ConfigVal
   const machine = { ...(nb.metadata.mmu_lab?.machine ?? {}), ...config } as Record<string, ConfigValue>;
   let outcome;
   try {
-    outcome = await executeNotebook(nb, async (print) => {
+    outcome = await executeNotebook(nb, async (print, display) => {
       const { createLab, LAB_GLOBAL_NAMES } = await import('../../src-engine/lab');
-      return { lab: createLab(machine as Parameters<typeof createLab>[0], { print }), names: LAB_GLOBAL_NAMES };
+      return { lab: createLab(machine as Parameters<typeof createLab>[0], { print, display }), names: LAB_GLOBAL_NAMES };
     }, path, (line) => void io.stdout.write(line + '\n'));
   } catch (err) {
     io.stderr.write(`mmu-lab: cannot create the machine: ${(err as Error).message}\n`);

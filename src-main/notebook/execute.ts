@@ -7,8 +7,8 @@ import { joinSource, type Notebook, type CodeCell, type Output } from './noteboo
 /** How a notebook run ended: the failing cell's index (in nb.cells) and report, if any. */
 export type NotebookOutcome = { ok: true } | { ok: false; cell: number; report: string };
 
-/** A lab whose print() lines go to `print` (set before each cell). */
-export type OpenLab = (print: (line: string) => void) => LoadedLab | Promise<LoadedLab>;
+/** A lab whose print() lines go to `print` and rich outputs (chart) to `display`. */
+export type OpenLab = (print: (line: string) => void, display: (bundle: Record<string, unknown>) => void) => LoadedLab | Promise<LoadedLab>;
 
 const CELL_MARK = '__mmu_lab_cell__';
 
@@ -21,12 +21,14 @@ export async function executeNotebook(nb: Notebook, openLab: OpenLab, filename: 
   for (const { c } of code) { c.outputs = []; c.execution_count = null; }
   let current = -1;
   const lines = new Map<number, string[]>();
-  const flush = (): void => {
+  /** Move the current cell's pending print lines into a stream output. */
+  const flushText = (): void => {
     if (current < 0) return;
     const text = lines.get(current);
     if (text?.length) (nb.cells[current] as CodeCell).outputs.push({ output_type: 'stream', name: 'stdout', text: text.join('') });
     lines.delete(current);
   };
+  const flush = flushText;
   const starts: { line: number; cell: number }[] = [];
   let source = '';
   let line = 1;
@@ -51,7 +53,14 @@ export async function executeNotebook(nb: Notebook, openLab: OpenLab, filename: 
     return fail(nb, at.cell, 'SyntaxError', err.report, [`cell ${at.cell + 1}, line ${at.line}: ${err.report}`]);
   }
   let count = 0;
-  const loaded = await openLab((l) => { lines.set(current, [...(lines.get(current) ?? []), `${l}\n`]); echo?.(l); });
+  const loaded = await openLab(
+    (l) => { lines.set(current, [...(lines.get(current) ?? []), `${l}\n`]); echo?.(l); },
+    (bundle) => {
+      flushText();
+      if (current >= 0) (nb.cells[current] as CodeCell).outputs.push({ output_type: 'display_data', data: bundle, metadata: {} });
+      echo?.(String(bundle['text/plain'] ?? ''));
+    },
+  );
   const mark = (i: number): void => {
     flush();
     current = i;

@@ -12,8 +12,8 @@ const Ajv = require('ajv-draft-04') as new (opts: object) => { compile(s: object
 const validateSchema = new Ajv({ strict: false, allErrors: true }).compile(schema);
 
 export const LAB_VERSION = '0.1.0';
-/** The MIME type of a chart's data in an output (a JSON type, so it may hold any JSON). */
-export const CHART_MIME = 'application/vnd.mmu-lab.chart+json';
+/** The MIME type of a chart's data in an output (a JSON type, so the schema lets it hold any JSON). */
+export { CHART_MIME } from '../../src-engine/lab/chart';
 
 export type MultilineString = string | string[];
 

@@ -16,7 +16,9 @@ function run(script: string): string[] {
 
 describe('experiments/tlb-reach.ts', () => {
   it('shows the L1 knee after 64 pages and the STLB knee after 2048', () => {
-    const rows = run('experiments/tlb-reach.ts').slice(1).map((l) => l.trim().split(/\s+/).map(Number));
+    const out = run('experiments/tlb-reach.ts');
+    expect(out[out.length - 1]).toMatch(/^\[chart\] TLB reach/);
+    const rows = out.slice(1, -1).map((l) => l.trim().split(/\s+/).map(Number));
     const at = (pages: number) => rows.find((r) => r[0] === pages)!;
     expect(at(64)[1]).toBeGreaterThan(0.9); // fits the L1 dTLB
     expect(at(96)[1]).toBe(0); // does not

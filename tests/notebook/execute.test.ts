@@ -22,7 +22,7 @@ function sample(extra = ''): Notebook {
   return nb;
 }
 
-const openLab = (print: (l: string) => void) => ({ lab: createLab({ ram_mb: 32, cpus: 1 }, { print }), names: LAB_GLOBAL_NAMES });
+const openLab = (print: (l: string) => void, display: (b: Record<string, unknown>) => void) => ({ lab: createLab({ ram_mb: 32, cpus: 1 }, { print, display }), names: LAB_GLOBAL_NAMES });
 const outputs = (nb: Notebook, i: number) => (nb.cells[i] as CodeCell).outputs;
 
 describe('executeNotebook', () => {
@@ -44,6 +44,16 @@ describe('executeNotebook', () => {
     expect(err.traceback[0]).toMatch(/^cell 4, line 2: SIGSEGV/);
     expect(outputs(nb, 4)).toEqual([]);
     expect((nb.cells[4] as CodeCell).execution_count).toBeNull();
+  });
+
+  it('stores a chart as a display_data output with the chart data and a text stand-in, in print order', async () => {
+    const nb = sample('\nchart({ title: "rss", series: [{ name: "anon", x: [1, 2], y: [3, 4] }] });\nprint("after");');
+    expect(await executeNotebook(nb, openLab, 'x.ipynb')).toEqual({ ok: true });
+    const outs = outputs(nb, 3);
+    expect(outs.map((o) => o.output_type)).toEqual(['stream', 'display_data', 'stream']);
+    const data = (outs[1] as { data: Record<string, unknown> }).data;
+    expect(data['text/plain']).toBe('[chart] rss: anon (2 points)');
+    expect(data['application/vnd.mmu-lab.chart+json']).toMatchObject({ title: 'rss', kind: 'line', series: [{ name: 'anon', x: [1, 2], y: [3, 4] }] });
   });
 
   it('reports a syntax error on the cell that has it, running nothing', async () => {
