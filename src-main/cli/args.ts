@@ -5,7 +5,7 @@ export type ConfigValue = number | boolean | string;
 
 /** What the user asked `mmu-lab` to do. */
 export type Command =
-  | { kind: 'run'; script: string; config: Record<string, ConfigValue>; params: Record<string, ConfigValue>; output: string | null }
+  | { kind: 'run'; script: string; config: Record<string, ConfigValue>; params: Record<string, ConfigValue>; output: string | null; json?: boolean }
   | { kind: 'start'; config: Record<string, ConfigValue> }
   | { kind: 'help' };
 
@@ -18,7 +18,8 @@ export const USAGE = `Usage:
   mmu-lab run <script.ts> [--config key=value ...]   run an experiment script on a fresh machine
   mmu-lab run <notebook.ipynb> [-p name=value ...] [-o out.ipynb] [--config key=value ...]
                                                      run every cell, write the notebook with its outputs
-                                                     (in place unless -o); -p overrides a parameter
+                                                     (in place unless -o); -p overrides a parameter;
+                                                     --json prints a machine-readable summary instead of print() lines
   mmu-lab start [--config key=value ...]             start the lab (an interactive session)
   mmu-lab --help                                     show this help
 
@@ -68,10 +69,13 @@ export function parseArgs(argv: readonly string[]): Command {
   const config: Record<string, ConfigValue> = {};
   const params: Record<string, ConfigValue> = {};
   let output: string | null = null;
+  let json = false;
   const positional: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
-    if (arg === '-p' || arg === '--param') {
+    if (arg === '--json') {
+      json = true;
+    } else if (arg === '-p' || arg === '--param') {
       const setting = rest[++i];
       if (setting === undefined) throw new UsageError(`${arg} expects name=value`);
       addConfigSetting(params, setting);
@@ -97,5 +101,6 @@ export function parseArgs(argv: readonly string[]): Command {
   if (positional.length !== 1) throw new UsageError(`'run' expects exactly one script path`);
   const notebook = positional[0]!.endsWith('.ipynb');
   if (!notebook && (output !== null || Object.keys(params).length)) throw new UsageError('-p and -o apply to notebooks (.ipynb) only');
-  return { kind: 'run', script: positional[0]!, config, params, output };
+  if (json && !notebook) throw new UsageError('--json applies to notebooks (.ipynb) only');
+  return json ? { kind: 'run', script: positional[0]!, config, params, output, json } : { kind: 'run', script: positional[0]!, config, params, output };
 }

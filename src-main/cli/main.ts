@@ -56,7 +56,7 @@ async function runCommand(path: string, config: Record<string, ConfigValue>, io:
  * `output` (or back to `path`). Exit status 0, or 1 naming the failing cell.
  */
 async function runNotebookCommand(path: string, config: Record<string, ConfigValue>, params: Record<string, ConfigValue>,
-  output: string | null, io: CliIo): Promise<number> {
+  output: string | null, io: CliIo, json = false): Promise<number> {
   const { loadNotebook, saveNotebook } = await import('../notebook/store');
   const { injectParameters } = await import('../notebook/notebook');
   const { executeNotebook } = await import('../notebook/execute');
@@ -73,15 +73,27 @@ async function runNotebookCommand(path: string, config: Record<string, ConfigVal
     outcome = await executeNotebook(nb, async (print, display) => {
       const { createLab, LAB_GLOBAL_NAMES } = await import('../../src-engine/lab');
       return { lab: createLab(machine as Parameters<typeof createLab>[0], { print, display }), names: LAB_GLOBAL_NAMES };
-    }, path, (line) => void io.stdout.write(line + '\n'));
+    }, path, json ? undefined : (line) => void io.stdout.write(line + '\n'));
   } catch (err) {
     io.stderr.write(`mmu-lab: cannot create the machine: ${(err as Error).message}\n`);
     return 1;
   }
   saveNotebook(output ?? path, nb);
+  if (json) io.stdout.write(JSON.stringify(notebookSummary(nb, outcome, output ?? path)) + '\n');
   if (outcome.ok) return 0;
   io.stderr.write(`${path}: cell ${outcome.cell + 1} failed:\n${outcome.report}\n`);
   return 1;
+}
+
+/** The --json summary of a notebook run: outcome, file written, and every code cell's outputs. */
+function notebookSummary(nb: { cells: { cell_type: string; execution_count?: number | null; outputs?: unknown[] }[] }, outcome: { ok: boolean; cell?: number; report?: string }, written: string) {
+  return {
+    ok: outcome.ok,
+    written,
+    failed_cell: outcome.ok ? null : (outcome.cell ?? null),
+    error: outcome.ok ? null : (outcome.report ?? null),
+    cells: nb.cells.map((c, index) => ({ index, type: c.cell_type, execution_count: c.execution_count ?? null, outputs: c.outputs ?? [] })),
+  };
 }
 
 /** Describes the current machine in one line, from the lab's machine_config(), or ''. */
@@ -148,7 +160,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       return 0;
     case 'run':
       return command.script.endsWith('.ipynb')
-        ? runNotebookCommand(command.script, command.config, command.params, command.output, io)
+        ? runNotebookCommand(command.script, command.config, command.params, command.output, io, command.json === true)
         : runCommand(command.script, command.config, io);
     case 'start':
       return startCommand(command.config, io);

@@ -74,6 +74,13 @@ describe('mmu-lab run notebook.ipynb', () => {
     expect(ok.status).toBe(0);
     expect(ok.stdout).toBe('faults: 16\n16\nlast\n');
     expect(outputs(loadNotebook(out), 4)[0]).toMatchObject({ text: ['16\n'] });
+    const js = spawnSync(process.execPath, [join(root, 'bin/mmu-lab.mjs'), 'run', path, '--json', '-o', out], { encoding: 'utf8', timeout: 60_000 });
+    expect(js.status).toBe(0);
+    const summary = JSON.parse(js.stdout) as { ok: boolean; failed_cell: number | null; cells: { outputs: { text?: string }[] }[] };
+    expect(summary.ok).toBe(true);
+    expect(summary.failed_cell).toBeNull();
+    expect(summary.cells[2]!.outputs[0]!.text).toBe('faults: 4\n');
+    expect(summary.cells[3]!.outputs[0]!.text).toBe('4\n');
     saveNotebook(path, sample('\nthrow new Error("boom");'));
     const bad = spawnSync(process.execPath, [join(root, 'bin/mmu-lab.mjs'), 'run', path], { encoding: 'utf8', timeout: 60_000 });
     expect(bad.status).toBe(1);
