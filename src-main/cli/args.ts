@@ -5,7 +5,7 @@ export type ConfigValue = number | boolean | string;
 
 /** What the user asked `mmu-lab` to do. */
 export type Command =
-  | { kind: 'run'; script: string; config: Record<string, ConfigValue>; params: Record<string, ConfigValue>; output: string | null; json?: boolean }
+  | { kind: 'run'; script: string; config: Record<string, ConfigValue>; params: Record<string, ConfigValue>; output: string | null; json?: boolean; typecheck?: false }
   | { kind: 'start'; config: Record<string, ConfigValue> }
   | { kind: 'help' };
 
@@ -25,7 +25,8 @@ export const USAGE = `Usage:
 
 --config sets a machine parameter (repeatable), e.g. --config ram_mb=64 --config cpus=2.
 Numbers (42, 0x1000) and booleans (true, false) are parsed; anything else stays a string.
-A script's print() output goes to stdout; on an error it exits with status 1.
+A script is type-checked against the lab's API first (--no-typecheck skips it); a type error
+is reported and nothing runs. Its print() output goes to stdout; on an error it exits with status 1.
 Set MMU_LAB_STACK=1 to add the JavaScript stack to an error report.`;
 
 /**
@@ -70,10 +71,13 @@ export function parseArgs(argv: readonly string[]): Command {
   const params: Record<string, ConfigValue> = {};
   let output: string | null = null;
   let json = false;
+  let typecheck = true;
   const positional: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
-    if (arg === '--json') {
+    if (arg === '--no-typecheck') {
+      typecheck = false;
+    } else if (arg === '--json') {
       json = true;
     } else if (arg === '-p' || arg === '--param') {
       const setting = rest[++i];
@@ -102,5 +106,8 @@ export function parseArgs(argv: readonly string[]): Command {
   const notebook = positional[0]!.endsWith('.ipynb');
   if (!notebook && (output !== null || Object.keys(params).length)) throw new UsageError('-p and -o apply to notebooks (.ipynb) only');
   if (json && !notebook) throw new UsageError('--json applies to notebooks (.ipynb) only');
-  return json ? { kind: 'run', script: positional[0]!, config, params, output, json } : { kind: 'run', script: positional[0]!, config, params, output };
+  const run: Command = { kind: 'run', script: positional[0]!, config, params, output };
+  if (json) run.json = true;
+  if (!typecheck) run.typecheck = false;
+  return run;
 }

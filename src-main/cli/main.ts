@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs, USAGE, UsageError, type ConfigValue } from './args';
 import { startRepl } from './repl';
-import { executeScript, type LoadedLab } from './run-script';
+import { executeScript, compileScript, ScriptCompileError, type LoadedLab } from './run-script';
 
 /** The streams and environment a command runs against (the real process by default). */
 export interface CliIo {
@@ -34,13 +34,29 @@ async function loadLab(config: Record<string, ConfigValue>, stdout: Writable): P
 }
 
 /** Runs the script at `path` on a fresh lab. Returns the exit status: 0 ok, 1 on any failure. */
-async function runCommand(path: string, config: Record<string, ConfigValue>, io: CliIo): Promise<number> {
+async function runCommand(path: string, config: Record<string, ConfigValue>, io: CliIo, typecheck = true): Promise<number> {
   let source: string;
   try {
     source = await readFile(path, 'utf8');
   } catch (err) {
     io.stderr.write(`mmu-lab: cannot read script '${path}': ${(err as Error).message}\n`);
     return 1;
+  }
+  if (typecheck) {
+    try {
+      await compileScript(source, path); // syntax and import errors first: esbuild's messages are the clearer
+    } catch (err) {
+      if (!(err instanceof ScriptCompileError)) throw err;
+      io.stderr.write(err.report + '\n');
+      return 1;
+    }
+    const { typecheckScript } = await import('./typecheck');
+    const { LAB_GLOBAL_NAMES } = await import('../../src-engine/lab');
+    const errors = typecheckScript(source, path, LAB_GLOBAL_NAMES);
+    if (errors.length) {
+      io.stderr.write(`${errors.join('\n')}\n${path}: ${errors.length} type error(s); nothing was run (--no-typecheck runs it anyway)\n`);
+      return 1;
+    }
   }
   const outcome = await executeScript(source, path, () => loadLab(config, io.stdout), {
     fullStack: io.env['MMU_LAB_STACK'] === '1',
@@ -161,7 +177,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     case 'run':
       return command.script.endsWith('.ipynb')
         ? runNotebookCommand(command.script, command.config, command.params, command.output, io, command.json === true)
-        : runCommand(command.script, command.config, io);
+        : runCommand(command.script, command.config, io, command.typecheck !== false);
     case 'start':
       return startCommand(command.config, io);
   }
