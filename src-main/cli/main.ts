@@ -72,7 +72,7 @@ async function runCommand(path: string, config: Record<string, ConfigValue>, io:
  * `output` (or back to `path`). Exit status 0, or 1 naming the failing cell.
  */
 async function runNotebookCommand(path: string, config: Record<string, ConfigValue>, params: Record<string, ConfigValue>,
-  output: string | null, io: CliIo, json = false): Promise<number> {
+  output: string | null, io: CliIo, json = false, typecheck = true): Promise<number> {
   const { loadNotebook, saveNotebook } = await import('../notebook/store');
   const { injectParameters } = await import('../notebook/notebook');
   const { executeNotebook } = await import('../notebook/execute');
@@ -89,7 +89,7 @@ async function runNotebookCommand(path: string, config: Record<string, ConfigVal
     outcome = await executeNotebook(nb, async (print, display) => {
       const { createLab, LAB_GLOBAL_NAMES } = await import('../../src-engine/lab');
       return { lab: createLab(machine as Parameters<typeof createLab>[0], { print, display }), names: LAB_GLOBAL_NAMES };
-    }, path, json ? undefined : (line) => void io.stdout.write(line + '\n'));
+    }, path, json ? undefined : (line) => void io.stdout.write(line + '\n'), typecheck ? await notebookTypechecker(path) : undefined);
   } catch (err) {
     io.stderr.write(`mmu-lab: cannot create the machine: ${(err as Error).message}\n`);
     return 1;
@@ -99,6 +99,13 @@ async function runNotebookCommand(path: string, config: Record<string, ConfigVal
   if (outcome.ok) return 0;
   io.stderr.write(`${path}: cell ${outcome.cell + 1} failed:\n${outcome.report}\n`);
   return 1;
+}
+
+/** A type checker for a notebook's joined source (the lab's globals declared). */
+async function notebookTypechecker(path: string): Promise<(source: string) => string[]> {
+  const { typecheckScript } = await import('./typecheck');
+  const { LAB_GLOBAL_NAMES } = await import('../../src-engine/lab');
+  return (source) => typecheckScript(source.replaceAll(/__mmu_lab_cell__\(\d+\);/g, ''), path, LAB_GLOBAL_NAMES);
 }
 
 /** The --json summary of a notebook run: outcome, file written, and every code cell's outputs. */
@@ -176,7 +183,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       return 0;
     case 'run':
       return command.script.endsWith('.ipynb')
-        ? runNotebookCommand(command.script, command.config, command.params, command.output, io, command.json === true)
+        ? runNotebookCommand(command.script, command.config, command.params, command.output, io, command.json === true, command.typecheck !== false)
         : runCommand(command.script, command.config, io, command.typecheck !== false);
     case 'start':
       return startCommand(command.config, io);

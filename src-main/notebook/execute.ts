@@ -16,7 +16,8 @@ const CELL_MARK = '__mmu_lab_cell__';
  * Execute nb's code cells (in place: outputs and execution counts are replaced). `echo` also
  * receives every printed line (stdout in the CLI). Never throws for the notebook's own faults.
  */
-export async function executeNotebook(nb: Notebook, openLab: OpenLab, filename: string, echo?: (line: string) => void): Promise<NotebookOutcome> {
+export async function executeNotebook(nb: Notebook, openLab: OpenLab, filename: string, echo?: (line: string) => void,
+  typecheck?: (source: string) => string[]): Promise<NotebookOutcome> {
   const code = nb.cells.map((c, i) => ({ c, i })).filter((x): x is { c: CodeCell; i: number } => x.c.cell_type === 'code');
   for (const { c } of code) { c.outputs = []; c.execution_count = null; }
   let current = -1;
@@ -46,6 +47,8 @@ export async function executeNotebook(nb: Notebook, openLab: OpenLab, filename: 
   let script;
   try {
     script = await compileScript(source, filename);
+    const typeErrors = typecheck?.(source) ?? [];
+    if (typeErrors.length) return typeFailure(nb, typeErrors, cellOf);
   } catch (err) {
     if (!(err instanceof ScriptCompileError)) throw err;
     const m = /:(\d+):(\d+)/.exec(err.report);
@@ -79,6 +82,25 @@ export async function executeNotebook(nb: Notebook, openLab: OpenLab, filename: 
     const value = err instanceof Error ? err.message : String(err);
     return fail(nb, at.cell, name, report, [`cell ${at.cell + 1}, line ${at.line}: ${name}: ${value}`, ...report.split('\n').slice(1)]);
   }
+}
+
+/**
+ * Type errors (as "file:line:col: error TS...: message" against the notebook's joined source)
+ * recorded on the cells they are in, with cell-relative lines; nothing has run. Fails at the
+ * first such cell.
+ */
+function typeFailure(nb: Notebook, errors: string[], cellOf: (l: number) => { cell: number; line: number }): NotebookOutcome {
+  const byCell = new Map<number, string[]>();
+  for (const e of errors) {
+    const m = /^[^:]*:(\d+):(\d+): (.*)$/.exec(e);
+    const at = m ? cellOf(Number(m[1])) : { cell: -1, line: 0 };
+    const text = m ? `cell ${at.cell + 1}, line ${at.line}:${m[2]}: ${m[3]}` : e;
+    byCell.set(at.cell, [...(byCell.get(at.cell) ?? []), text]);
+  }
+  const cells = [...byCell.keys()].filter((c) => c >= 0).sort((a, b) => a - b);
+  for (const c of cells) fail(nb, c, 'TypeError', byCell.get(c)![0]!, byCell.get(c)!);
+  const first = cells[0] ?? 0;
+  return { ok: false, cell: first, report: [...byCell.values()].flat().join('\n') };
 }
 
 /** Record an error output on cell i and return the failed outcome. */

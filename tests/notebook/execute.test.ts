@@ -64,6 +64,19 @@ describe('executeNotebook', () => {
   });
 });
 
+describe('type errors in notebooks', () => {
+  it('are recorded on their cells with cell-relative lines, and nothing runs', async () => {
+    const { typecheckScript } = await import('../../src-main/cli/typecheck');
+    const nb = sample('\nconst n: number = "x";');
+    const r = await executeNotebook(nb, openLab, 'x.ipynb', undefined, (src) => typecheckScript(src.replaceAll(/__mmu_lab_cell__\(\d+\);/g, ''), 'x.ipynb', LAB_GLOBAL_NAMES));
+    expect(r.ok === false && r.cell).toBe(3);
+    const err = outputs(nb, 3)[0] as { ename: string; traceback: string[] };
+    expect(err.ename).toBe('TypeError');
+    expect(err.traceback[0]).toMatch(/^cell 4, line 2:7: error TS2322/);
+    expect(outputs(nb, 2)).toEqual([]); // nothing ran
+  }, 30_000);
+});
+
 describe('mmu-lab run notebook.ipynb', () => {
   it('writes the executed notebook (-o), applies -p, prints to stdout, and exits 1 naming the failing cell', () => {
     const root = fileURLToPath(new URL('../..', import.meta.url));
