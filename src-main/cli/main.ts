@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs, USAGE, UsageError, type ConfigValue } from './args';
 import { startRepl } from './repl';
-import { executeScript, compileScript, ScriptCompileError, type LoadedLab } from './run-script';
+import { compileScript, ScriptCompileError, quoteLine, type LoadedLab } from './run-script';
 
 /** The streams and environment a command runs against (the real process by default). */
 export interface CliIo {
@@ -42,27 +42,37 @@ async function runCommand(path: string, config: Record<string, ConfigValue>, io:
     io.stderr.write(`mmu-lab: cannot read script '${path}': ${(err as Error).message}\n`);
     return 1;
   }
+  let script;
+  try {
+    script = await compileScript(source, path); // syntax and import errors first: esbuild's messages are the clearer
+  } catch (err) {
+    if (!(err instanceof ScriptCompileError)) throw err;
+    io.stderr.write(err.report + '\n');
+    return 1;
+  }
+  const { LAB_GLOBAL_NAMES, createLab } = await import('../../src-engine/lab');
   if (typecheck) {
-    try {
-      await compileScript(source, path); // syntax and import errors first: esbuild's messages are the clearer
-    } catch (err) {
-      if (!(err instanceof ScriptCompileError)) throw err;
-      io.stderr.write(err.report + '\n');
-      return 1;
-    }
     const { typecheckScript } = await import('./typecheck');
-    const { LAB_GLOBAL_NAMES } = await import('../../src-engine/lab');
     const errors = typecheckScript(source, path, LAB_GLOBAL_NAMES);
     if (errors.length) {
       io.stderr.write(`${errors.join('\n')}\n${path}: ${errors.length} type error(s); nothing was run (--no-typecheck runs it anyway)\n`);
       return 1;
     }
   }
-  const outcome = await executeScript(source, path, () => loadLab(config, io.stdout), {
-    fullStack: io.env['MMU_LAB_STACK'] === '1',
+  try {
+    createLab(config as Parameters<typeof createLab>[0], { print: () => {} }).reset_machine({ ram_mb: 4, cpus: 1 }); // a bad config is reported here, clearly
+  } catch (err) {
+    io.stderr.write(`mmu-lab: cannot create the machine: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const { runSandboxed, describeSandboxFailure } = await import('../runner/sandbox');
+  const timeoutMs = Number(io.env['MMU_LAB_TIMEOUT_MS'] ?? 600_000);
+  const outcome = await runSandboxed({ body: script.body, names: LAB_GLOBAL_NAMES, config, timeoutMs }, {
+    print: (line) => void io.stdout.write(line + '\n'),
+    display: (bundle) => void io.stdout.write(String(bundle['text/plain'] ?? '') + '\n'),
   });
   if (outcome.ok) return 0;
-  io.stderr.write(outcome.report + '\n');
+  io.stderr.write(describeSandboxFailure(script, outcome, quoteLine) + '\n');
   return 1;
 }
 

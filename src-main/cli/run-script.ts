@@ -61,7 +61,7 @@ const rejectModules: Plugin = {
 };
 
 /** Formats a source line as `    12 | text`, with a caret under 1-based `column` when given. */
-function quoteLine(lineNo: number, text: string, column?: number): string[] {
+export function quoteLine(lineNo: number, text: string, column?: number): string[] {
   const gutter = `    ${lineNo} | `;
   const quoted = [gutter + text.trimEnd()];
   if (column !== undefined && column >= 1) quoted.push(' '.repeat(gutter.length + column - 1) + '^');

@@ -1,0 +1,56 @@
+// The sandbox a script runs in: a worker thread in which SES has locked down the intrinsics,
+// the lab (engine) is created, and the script's compiled body is evaluated in a Compartment
+// whose only reachable names are the lab API, passed as function parameters. No require,
+// process, file system, network or import() is reachable from the script. print/chart/cell
+// markers and the outcome go to the host as messages.
+import 'ses';
+import { parentPort, workerData } from 'node:worker_threads';
+
+lockdown({ errorTaming: 'unsafe', stackFiltering: 'verbose', overrideTaming: 'severe', consoleTaming: 'unsafe', domainTaming: 'unsafe' });
+
+interface Job { body: string; names: string[]; marker: string | null; config: Record<string, unknown> }
+
+const port = parentPort!;
+const job = workerData as Job;
+
+/** The line a Compartment gives, in stack traces, to the first line of evaluated source. */
+function firstLine(c: Compartment): number {
+  const stack = String((c.evaluate('(function () { return new Error().stack; })') as () => string)());
+  const m = /<anonymous>:(\d+):\d+/.exec(stack);
+  return m ? Number(m[1]) : 1;
+}
+
+/** The innermost frame of evaluated code on err's stack, as (line, column) of the source text. */
+function evaluatedFrame(err: unknown, first: number): { line: number; column: number } | null {
+  const m = /<anonymous>:(\d+):(\d+)/.exec(err instanceof Error ? String(err.stack) : '');
+  return m ? { line: Number(m[1]) - first + 1, column: Number(m[2]) } : null;
+}
+
+/** Run the job and report: {t:'done'} or {t:'error', ...} with where it happened. */
+async function run(): Promise<void> {
+  const { createLab } = await import('../../src-engine/lab');
+  const lab = createLab(job.config as Parameters<typeof createLab>[0], {
+    print: (line) => port.postMessage({ t: 'print', line }),
+    display: (bundle) => port.postMessage({ t: 'display', bundle: JSON.parse(JSON.stringify(bundle)) as unknown }),
+  }) as unknown as Record<string, unknown>;
+  const values = job.names.map((n) => (n === job.marker ? (i: number) => port.postMessage({ t: 'cell', i }) : lab[n]));
+  const c = new Compartment({ __options__: true, globals: {} });
+  const head = `(async function (${job.names.join(', ')}) {`;
+  const first = firstLine(c);
+  const fn = c.evaluate(`${head}${job.body}\n})`) as (...a: unknown[]) => Promise<void>;
+  try {
+    await fn(...values);
+    port.postMessage({ t: 'done' });
+  } catch (e) {
+    const err = e as { name?: unknown; message?: unknown; address?: unknown };
+    const at = evaluatedFrame(e, first);
+    port.postMessage({
+      t: 'error', name: String(err?.name ?? 'Error'), message: String(err?.message ?? e),
+      address: typeof err?.address === 'number' ? err.address : null,
+      at: at ? { line: at.line, column: at.line === 1 ? at.column - head.length : at.column } : null,
+      dmesg: (lab['dmesg'] as () => string[])().slice(-10),
+    });
+  }
+}
+
+run().catch((e: unknown) => port.postMessage({ t: 'error', name: 'Error', message: `the sandbox failed: ${String((e as Error)?.stack ?? e)}`, address: null, at: null, dmesg: [] }));
