@@ -99,7 +99,8 @@ async function runNotebookCommand(path: string, config: Record<string, ConfigVal
     outcome = await executeNotebook(nb, async (print, display) => {
       const { createLab, LAB_GLOBAL_NAMES } = await import('../../src-engine/lab');
       return { lab: createLab(machine as Parameters<typeof createLab>[0], { print, display }), names: LAB_GLOBAL_NAMES };
-    }, path, json ? undefined : (line) => void io.stdout.write(line + '\n'), typecheck ? await notebookTypechecker(path) : undefined);
+    }, path, json ? undefined : (line) => void io.stdout.write(line + '\n'), typecheck ? await notebookTypechecker(path) : undefined,
+    await notebookSandbox(machine, Number(io.env['MMU_LAB_TIMEOUT_MS'] ?? 600_000)));
   } catch (err) {
     io.stderr.write(`mmu-lab: cannot create the machine: ${(err as Error).message}\n`);
     return 1;
@@ -109,6 +110,14 @@ async function runNotebookCommand(path: string, config: Record<string, ConfigVal
   if (outcome.ok) return 0;
   io.stderr.write(`${path}: cell ${outcome.cell + 1} failed:\n${outcome.report}\n`);
   return 1;
+}
+
+/** Runs a notebook's compiled cells in the sandbox on a machine of `config`. */
+async function notebookSandbox(config: Record<string, ConfigValue>, timeoutMs: number) {
+  const { runSandboxed } = await import('../runner/sandbox');
+  const { LAB_GLOBAL_NAMES } = await import('../../src-engine/lab');
+  return (body: string, marker: string, hooks: Parameters<typeof runSandboxed>[1]) =>
+    runSandboxed({ body, names: [...LAB_GLOBAL_NAMES, marker], marker, config, timeoutMs }, hooks);
 }
 
 /** A type checker for a notebook's joined source (the lab's globals declared). */

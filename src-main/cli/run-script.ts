@@ -1,9 +1,9 @@
 // The headless script runner: compiles an experiment script (TypeScript that uses only the lab's
 // globals) and runs it against a lab, turning every failure into a report for the user.
 //
-// NOT A SANDBOX YET: the script runs in this process with the lab's API passed as parameters, and
-// can still reach Node's own globals (process, globalThis). The experiments issue moves it into an
-// SES compartment in a worker; keep the parameter-passing shape (cheap calls, see ARCHITECTURE.md).
+// runCompiled runs in THIS process (the REPL and in-process tests use it): it is no sandbox.
+// `mmu-lab run` compiles here and runs the body in src-main/runner/sandbox.ts (SES in a worker),
+// with the same parameter-passing shape (cheap calls, see ARCHITECTURE.md).
 import { build, transform, type Message, type Plugin } from 'esbuild';
 import { SourceMap } from 'node:module';
 

@@ -1,7 +1,8 @@
 // Running a notebook headless: every code cell in order on one fresh machine, sharing one scope
 // (a later cell sees an earlier cell's declarations), each cell's print() lines becoming its
 // stream output, and the first failure becoming that cell's error output (later cells do not run).
-import { compileScript, runCompiled, scriptPosition, describeFailure, ScriptCompileError, type LoadedLab } from '../cli/run-script';
+import { compileScript, runCompiled, scriptPosition, describeFailure, quoteLine, ScriptCompileError, type LoadedLab } from '../cli/run-script';
+import { describeSandboxFailure, type SandboxHooks, type SandboxOutcome } from '../runner/sandbox';
 import { joinSource, type Notebook, type CodeCell, type Output } from './notebook';
 
 /** How a notebook run ended: the failing cell's index (in nb.cells) and report, if any. */
@@ -16,8 +17,11 @@ const CELL_MARK = '__mmu_lab_cell__';
  * Execute nb's code cells (in place: outputs and execution counts are replaced). `echo` also
  * receives every printed line (stdout in the CLI). Never throws for the notebook's own faults.
  */
+/** Runs a compiled body elsewhere (the sandbox) with the cell marker among its names. */
+export type NotebookRunner = (body: string, marker: string, hooks: SandboxHooks) => Promise<SandboxOutcome>;
+
 export async function executeNotebook(nb: Notebook, openLab: OpenLab, filename: string, echo?: (line: string) => void,
-  typecheck?: (source: string) => string[]): Promise<NotebookOutcome> {
+  typecheck?: (source: string) => string[], runner?: NotebookRunner): Promise<NotebookOutcome> {
   const code = nb.cells.map((c, i) => ({ c, i })).filter((x): x is { c: CodeCell; i: number } => x.c.cell_type === 'code');
   for (const { c } of code) { c.outputs = []; c.execution_count = null; }
   let current = -1;
@@ -56,19 +60,27 @@ export async function executeNotebook(nb: Notebook, openLab: OpenLab, filename: 
     return fail(nb, at.cell, 'SyntaxError', err.report, [`cell ${at.cell + 1}, line ${at.line}: ${err.report}`]);
   }
   let count = 0;
-  const loaded = await openLab(
-    (l) => { lines.set(current, [...(lines.get(current) ?? []), `${l}\n`]); echo?.(l); },
-    (bundle) => {
-      flushText();
-      if (current >= 0) (nb.cells[current] as CodeCell).outputs.push({ output_type: 'display_data', data: bundle, metadata: {} });
-      echo?.(String(bundle['text/plain'] ?? ''));
-    },
-  );
   const mark = (i: number): void => {
     flush();
     current = i;
     (nb.cells[i] as CodeCell).execution_count = ++count;
   };
+  const onPrint = (l: string): void => { lines.set(current, [...(lines.get(current) ?? []), `${l}\n`]); echo?.(l); };
+  const onDisplay = (bundle: Record<string, unknown>): void => {
+    flushText();
+    if (current >= 0) (nb.cells[current] as CodeCell).outputs.push({ output_type: 'display_data', data: bundle, metadata: {} });
+    echo?.(String(bundle['text/plain'] ?? ''));
+  };
+  if (runner) {
+    const o = await runner(script.body, CELL_MARK, { print: onPrint, display: onDisplay, cell: mark });
+    flush();
+    if (o.ok) return { ok: true };
+    const origin = o.at ? (script.map.findOrigin(o.at.line, o.at.column) as { lineNumber?: number }) : {};
+    const at = origin.lineNumber !== undefined ? cellOf(origin.lineNumber) : { cell: current, line: 0 };
+    const report = describeSandboxFailure(script, o, quoteLine);
+    return fail(nb, at.cell, o.name, report, [`cell ${at.cell + 1}, line ${at.line}: ${o.name}: ${o.message}`, ...report.split('\n').slice(1)]);
+  }
+  const loaded = await openLab(onPrint, onDisplay);
   try {
     await runCompiled(script, { ...loaded.lab, [CELL_MARK]: mark }, [...loaded.names, CELL_MARK]);
     flush();
