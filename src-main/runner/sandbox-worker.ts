@@ -26,6 +26,33 @@ function evaluatedFrame(err: unknown, first: number): { line: number; column: nu
   return m ? { line: Number(m[1]) - first + 1, column: Number(m[2]) } : null;
 }
 
+/**
+ * Math and Date for the script, so that runs reproduce: Math.random draws from a generator
+ * seeded by the machine's seed, and Date.now() / new Date() read the machine's simulated clock
+ * (milliseconds since the epoch at the modelled 2.445 GHz), not the host's.
+ */
+function reproducibleGlobals(lab: Record<string, unknown>, seed: number): Record<string, unknown> {
+  let state = (seed * 2654435761) >>> 0 || 1;
+  const random = (): number => { // xorshift32: a fixed sequence per seed
+    state ^= state << 13; state >>>= 0; state ^= state >>> 17; state ^= state << 5; state >>>= 0;
+    return state / 4294967296;
+  };
+  const math: Record<string, unknown> = {};
+  for (const k of Object.getOwnPropertyNames(Math)) math[k] = (Math as unknown as Record<string, unknown>)[k];
+  math['random'] = random;
+  const nowMs = (): number => Math.floor(((lab['machine_stats'] as () => { cycles: number })().cycles) / 2.445e6);
+  const RealDate = Date;
+  function LabDate(this: unknown, ...args: unknown[]): unknown {
+    const d = args.length ? new (RealDate as unknown as new (...a: unknown[]) => Date)(...args) : new RealDate(nowMs());
+    return new.target ? d : d.toString();
+  }
+  LabDate.now = nowMs;
+  LabDate.UTC = RealDate.UTC;
+  LabDate.parse = RealDate.parse;
+  LabDate.prototype = RealDate.prototype;
+  return { Math: harden(math), Date: harden(LabDate) };
+}
+
 /** Run the job and report: {t:'done'} or {t:'error', ...} with where it happened. */
 async function run(): Promise<void> {
   const { createLab } = await import('../../src-engine/lab');
@@ -34,7 +61,7 @@ async function run(): Promise<void> {
     display: (bundle) => port.postMessage({ t: 'display', bundle: JSON.parse(JSON.stringify(bundle)) as unknown }),
   }) as unknown as Record<string, unknown>;
   const values = job.names.map((n) => (n === job.marker ? (i: number) => port.postMessage({ t: 'cell', i }) : lab[n]));
-  const c = new Compartment({ __options__: true, globals: {} });
+  const c = new Compartment({ __options__: true, globals: reproducibleGlobals(lab, Number(job.config['seed'] ?? 1)) });
   const head = `(async function (${job.names.join(', ')}) {`;
   const first = firstLine(c);
   const fn = c.evaluate(`${head}${job.body}\n})`) as (...a: unknown[]) => Promise<void>;

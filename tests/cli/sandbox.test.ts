@@ -33,6 +33,15 @@ describe('sandbox', () => {
     expect(lines[2]).toBe('blocked: TypeError');
   }, 30_000);
 
+  it('gives Math.random a seeded sequence and Date the simulated clock, so runs reproduce', async () => {
+    const src = 'print(Math.random(), Math.random());\nprint(Date.now());\nconst mm = mm_alloc();\ntouch(mm, mmap(mm, 0, 4096 * 64, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS), 4096 * 64, "w");\nprint(Date.now() >= 0, new Date(0).getTime(), typeof Math.floor);';
+    const a = await sandboxed(src), b = await sandboxed(src);
+    expect(a.o).toEqual({ ok: true });
+    expect(a.lines).toEqual(b.lines);
+    expect(a.lines[0]).not.toBe(b.lines[1]);
+    expect(a.lines[2]).toBe('true 0 function');
+  }, 30_000);
+
   it('stops a runaway loop at the time limit; the host carries on', async () => {
     const t0 = performance.now();
     const { o } = await sandboxed('for (;;) {}', 300);
