@@ -7,6 +7,7 @@ export type ConfigValue = number | boolean | string;
 export type Command =
   | { kind: 'run'; script: string; config: Record<string, ConfigValue>; params: Record<string, ConfigValue>; output: string | null; json?: boolean; typecheck?: false }
   | { kind: 'start'; config: Record<string, ConfigValue> }
+  | { kind: 'export'; notebook: string; output: string | null }
   | { kind: 'help' };
 
 /** A command line that cannot be understood; `message` is meant for the user. */
@@ -21,6 +22,8 @@ export const USAGE = `Usage:
                                                      (in place unless -o); -p overrides a parameter;
                                                      --json prints a machine-readable summary instead of print() lines
   mmu-lab start [--config key=value ...]             start the lab (an interactive session)
+  mmu-lab export <notebook.ipynb> --html [-o out.html]
+                                                     one self-contained HTML report, charts drawn
   mmu-lab --help                                     show this help
 
 --config sets a machine parameter (repeatable), e.g. --config ram_mb=64 --config cpus=2.
@@ -64,6 +67,7 @@ export function parseArgs(argv: readonly string[]): Command {
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) return { kind: 'help' };
   const [command, ...rest] = argv;
   if (command === 'help') return { kind: 'help' };
+  if (command === 'export') return parseExport(rest);
   if (command !== 'run' && command !== 'start') {
     throw new UsageError(`unknown command '${command}'`);
   }
@@ -110,4 +114,22 @@ export function parseArgs(argv: readonly string[]): Command {
   if (json) run.json = true;
   if (!typecheck) run.typecheck = false;
   return run;
+}
+
+/** `export <notebook.ipynb> --html [-o out.html]`. Throws UsageError for anything else. */
+function parseExport(rest: readonly string[]): Command {
+  let html = false, output: string | null = null;
+  const positional: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    if (arg === '--html') html = true;
+    else if (arg === '-o' || arg === '--output') {
+      output = rest[++i] ?? null;
+      if (output === null) throw new UsageError(`${arg} expects a file path`);
+    } else if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'`);
+    else positional.push(arg);
+  }
+  if (!html) throw new UsageError("'export' needs --html (the one format it writes)");
+  if (positional.length !== 1 || !positional[0]!.endsWith('.ipynb')) throw new UsageError("'export' expects one notebook (.ipynb)");
+  return { kind: 'export', notebook: positional[0]!, output };
 }

@@ -120,6 +120,24 @@ async function notebookSandbox(config: Record<string, ConfigValue>, timeoutMs: n
     runSandboxed({ body, names: [...LAB_GLOBAL_NAMES, marker], marker, config, timeoutMs }, hooks);
 }
 
+/** Write the notebook at `path` as one HTML report (to `output`, or beside it as .html). */
+async function exportCommand(path: string, output: string | null, io: CliIo): Promise<number> {
+  const { loadNotebook, writeFileAtomic } = await import('../notebook/store');
+  const { notebookHtml } = await import('../notebook/export-html');
+  let nb;
+  try {
+    nb = loadNotebook(path);
+  } catch (err) {
+    io.stderr.write(`mmu-lab: cannot open notebook '${path}': ${(err as Error).message}\n`);
+    return 1;
+  }
+  const out = output ?? path.replace(/\.ipynb$/, '.html');
+  const title = path.split('/').pop()!.replace(/\.ipynb$/, '');
+  writeFileAtomic(out, notebookHtml(nb, title));
+  io.stdout.write(`wrote ${out}\n`);
+  return 0;
+}
+
 /** A type checker for a notebook's joined source (the lab's globals declared). */
 async function notebookTypechecker(path: string): Promise<(source: string) => string[]> {
   const { typecheckScript } = await import('./typecheck');
@@ -206,6 +224,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         : runCommand(command.script, command.config, io, command.typecheck !== false);
     case 'start':
       return startCommand(command.config, io);
+    case 'export':
+      return exportCommand(command.notebook, command.output, io);
   }
 }
 
