@@ -95,12 +95,16 @@ async function runNotebookCommand(path: string, config: Record<string, ConfigVal
   }
   const machine = { ...(nb.metadata.mmu_lab?.machine ?? {}), ...config } as Record<string, ConfigValue>;
   let outcome;
+  const bar = Boolean((io.stderr as { isTTY?: boolean }).isTTY) && !json; // a progress bar only on a terminal
   try {
     outcome = await executeNotebook(nb, async (print, display) => {
       const { createLab, LAB_GLOBAL_NAMES } = await import('../../src-engine/lab');
       return { lab: createLab(machine as Parameters<typeof createLab>[0], { print, display }), names: LAB_GLOBAL_NAMES };
-    }, path, json ? undefined : (line) => void io.stdout.write(line + '\n'), typecheck ? await notebookTypechecker(path) : undefined,
-    await notebookSandbox(machine, Number(io.env['MMU_LAB_TIMEOUT_MS'] ?? 600_000)));
+    }, path, json ? undefined : (line) => { if (bar) io.stderr.write('\r\x1b[K'); io.stdout.write(line + '\n'); },
+    typecheck ? await notebookTypechecker(path) : undefined,
+    await notebookSandbox(machine, Number(io.env['MMU_LAB_TIMEOUT_MS'] ?? 600_000)),
+    bar ? (done, total) => void io.stderr.write(progressBar(done, total)) : undefined);
+    if (bar) io.stderr.write('\r\x1b[K');
   } catch (err) {
     io.stderr.write(`mmu-lab: cannot create the machine: ${(err as Error).message}\n`);
     return 1;
@@ -110,6 +114,12 @@ async function runNotebookCommand(path: string, config: Record<string, ConfigVal
   if (outcome.ok) return 0;
   io.stderr.write(`${path}: cell ${outcome.cell + 1} failed:\n${outcome.report}\n`);
   return 1;
+}
+
+/** A one-line progress bar for a terminal: `[#####-----] cell 3/8`, redrawn in place. */
+export function progressBar(done: number, total: number, width = 20): string {
+  const filled = total ? Math.round((done / total) * width) : width;
+  return `\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] cell ${done + 1}/${total}`;
 }
 
 /** Runs a notebook's compiled cells in the sandbox on a machine of `config`. */

@@ -21,7 +21,7 @@ const CELL_MARK = '__mmu_lab_cell__';
 export type NotebookRunner = (body: string, marker: string, hooks: SandboxHooks) => Promise<SandboxOutcome>;
 
 export async function executeNotebook(nb: Notebook, openLab: OpenLab, filename: string, echo?: (line: string) => void,
-  typecheck?: (source: string) => string[], runner?: NotebookRunner): Promise<NotebookOutcome> {
+  typecheck?: (source: string) => string[], runner?: NotebookRunner, progress?: (done: number, total: number) => void): Promise<NotebookOutcome> {
   const code = nb.cells.map((c, i) => ({ c, i })).filter((x): x is { c: CodeCell; i: number } => x.c.cell_type === 'code');
   for (const { c } of code) { c.outputs = []; c.execution_count = null; }
   let current = -1;
@@ -64,6 +64,7 @@ export async function executeNotebook(nb: Notebook, openLab: OpenLab, filename: 
     flush();
     current = i;
     (nb.cells[i] as CodeCell).execution_count = ++count;
+    progress?.(count - 1, code.length);
   };
   const onPrint = (l: string): void => { lines.set(current, [...(lines.get(current) ?? []), `${l}\n`]); echo?.(l); };
   const onDisplay = (bundle: Record<string, unknown>): void => {

@@ -69,3 +69,11 @@ describe('parseArgs', () => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
   });
 });
+
+describe('progressBar', () => {
+  it('draws the share of cells started, in place', async () => {
+    const { progressBar } = await import('../../src-main/cli/main');
+    expect(progressBar(0, 4, 8)).toBe('\r[--------] cell 1/4');
+    expect(progressBar(2, 4, 8)).toBe('\r[####----] cell 3/4');
+  });
+});
