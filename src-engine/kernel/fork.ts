@@ -7,7 +7,7 @@ import { anon_vma_fork } from '../mm/rmap';
 import { copy_page_range } from '../mm/memory';
 import { get_mm_rss } from '../mm/mm';
 import { flush_tlb_mm } from '../arch/x86/mm/tlb';
-import { VM_DONTCOPY, VM_LOCKED, VM_LOCKONFAULT, VM_UFFD_MISSING, VM_UFFD_WP, ENOMEM, NR_MM_COUNTERS, MM_SWAPENTS } from '../include/mm_flags';
+import { VM_DONTCOPY, VM_LOCKED, VM_LOCKONFAULT, VM_UFFD_MISSING, VM_UFFD_WP, ENOMEM, NR_MM_COUNTERS } from '../include/mm_flags';
 import { vma_pages } from '../mm/mm_types';
 
 /** mm_alloc: a new, empty address space (null when the pgd cannot be allocated). */
@@ -64,7 +64,6 @@ function check_mm(mm: mm_struct): void {
   }
   if (mm.nr_ptes) m.log.printk(`BUG: non-zero nr_ptes on freeing mm: ${mm.nr_ptes}`);
   if (mm.nr_pmds) m.log.printk(`BUG: non-zero nr_pmds on freeing mm: ${mm.nr_pmds}`);
-  void MM_SWAPENTS;
 }
 
 /** mmput: drop a user; the last one tears the address space down and frees the pgd. */

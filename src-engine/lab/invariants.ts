@@ -3,8 +3,8 @@
 // accounting and reachability, swap counts, the page cache, the vma lists and the allocator.
 import type { Machine } from '../machine';
 import type { mm_struct, vm_area_struct } from '../mm/mm_types';
-import { read_entry, entry_none, entry_bad, pte_offset } from '../mm/pgtable';
-import { pte_t, pte_none, pte_present, pte_pfn, pte_special, PAGE_SIZE, PGDIR_SIZE, PUD_SIZE, PMD_SIZE, PTRS_PER_TABLE } from '../arch/x86/pgtable_types';
+import { read_entry, entry_none, entry_bad } from '../mm/pgtable';
+import { pte_t, pte_present, pte_pfn, pte_special, PAGE_SIZE, PGDIR_SIZE, PUD_SIZE, PMD_SIZE, PTRS_PER_TABLE } from '../arch/x86/pgtable_types';
 import { find_vma } from '../mm/mmap';
 import { vm_normal_page, mm_counter, page_mapcount, PageAnon } from '../mm/mm';
 import { PG_buddy, PG_table, PG_swapcache, PAGE_MAPPING_ANON } from '../mm/page';
@@ -135,4 +135,3 @@ export function check_invariants(m: Machine): string[] {
   errs.push(...m.staleTlb);
   return errs;
 }
-export { pte_none, pte_offset };

@@ -2,7 +2,7 @@
 // filemap_map_pages (fault-around), filemap_page_mkwrite, and buffered file read/write.
 import type { Machine } from '../machine';
 import type { address_space, vm_area_struct, vm_fault, file } from './mm_types';
-import { linear_page_index, register_vm_ops } from './mm_types';
+import { register_vm_ops } from './mm_types';
 import { PG_uptodate, PG_locked, PG_swapbacked, PG_dirty, PG_lru } from './page';
 import { alloc_pages, get_page, put_page, set_page_dirty } from './mm';
 import { GFP_HIGHUSER_MOVABLE, __GFP_ZERO } from './page_alloc';
@@ -175,4 +175,3 @@ export function file_read(f: file, offset: number, len: number): Uint8Array {
   return out;
 }
 
-export { linear_page_index };

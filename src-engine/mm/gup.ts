@@ -78,9 +78,8 @@ function no_page_table(vma: vm_area_struct, flags: number): number | null {
 function follow_pfn_pte(vma: vm_area_struct, ptep: number, pte: pte_t, flags: number): number {
   if (flags & FOLL_GET) return -EFAULT;
   if (flags & FOLL_TOUCH) {
-    let e = pte_mkyoung(flags & FOLL_WRITE ? pte_mkdirty(pte) : pte);
+    const e = pte_mkyoung(flags & FOLL_WRITE ? pte_mkdirty(pte) : pte);
     if (e.lo !== pte.lo) vma.m.phys.write_entry(ptep, e);
-    e = pte;
   }
   return EEXIST_PAGE;
 }

@@ -4,7 +4,7 @@ import { find_vma, vma_modify } from './mmap';
 import { zap_page_range } from './memory';
 import { PAGE_SIZE } from '../arch/x86/pgtable_types';
 import { MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTNEED, MADV_FREE, MADV_DONTFORK, MADV_DOFORK,
-  VM_LOCKED, VM_HUGETLB, VM_PFNMAP, VM_IO, VM_DONTCOPY, VM_SEQ_READ, VM_RAND_READ, VM_DONTDUMP, EINVAL, ENOMEM, EAGAIN, EBADF } from '../include/mm_flags';
+  VM_LOCKED, VM_HUGETLB, VM_PFNMAP, VM_IO, VM_DONTCOPY, VM_SEQ_READ, VM_RAND_READ, VM_DONTDUMP, EINVAL, ENOMEM, EAGAIN } from '../include/mm_flags';
 
 export const MADV_REMOVE = 9;
 export const MADV_DONTDUMP = 16;
@@ -40,10 +40,10 @@ function madvise_vma(vma: vm_area_struct, pprev: { v: vm_area_struct | null }, s
   switch (behavior) {
     case MADV_REMOVE:
       pprev.v = null;
-      return vma.vm_file ? -EINVAL : -EINVAL;
+      return -EINVAL;
     case MADV_WILLNEED:
       pprev.v = vma;
-      return vma.vm_file || !(vma.vm_flags & 0) ? 0 : -EBADF;
+      return 0;
     case MADV_FREE:
     case MADV_DONTNEED:
       pprev.v = vma;
@@ -89,4 +89,3 @@ export function do_madvise(mm: mm_struct, start: number, len_in: number, behavio
     if (write) mm.mmap_sem.up_write(); else mm.mmap_sem.up_read();
   }
 }
-export { VM_DONTCOPY };

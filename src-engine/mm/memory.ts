@@ -2,7 +2,7 @@
 // do_set_pte, follow_pfn, access_remote_vm, copy_page_range and free_pgtables.
 // Fault handling lives in mm/memory_fault.ts (the second half of memory.c).
 import type { Machine } from '../machine';
-import { mm_struct, vm_area_struct, address_space, vma_pages, linear_page_index, MMF } from './mm_types';
+import { mm_struct, vm_area_struct, address_space, vma_pages, MMF } from './mm_types';
 import { BUG_ON } from '../kernel/bug';
 import { mmu_gather, tlb_gather_mmu, tlb_finish_mmu, tlb_flush_mmu_tlbonly, tlb_flush_mmu_free,
   __tlb_remove_page, tlb_remove_tlb_entry, tlb_remove_table } from '../asm-generic/tlb';
@@ -12,9 +12,9 @@ import { read_entry, entry_none, entry_bad, pmd_huge, pgd_offset, pud_offset, pm
   walk_pmd, LockedPte } from './pgtable';
 import { pte_t, pgprot_t, pte_none, pte_present, pte_dirty, pte_young, pte_pfn, pte_write, pfn_pte,
   pte_mkspecial, pte_mkdirty, pte_mkwrite, pte_wrprotect, pte_mkold, pte_mkclean, NONE_PTE, PAGE_SIZE,
-  PAGE_SHIFT, PMD_SIZE, PUD_SIZE, PGDIR_SIZE, TASK_SIZE, pte_hw_present } from '../arch/x86/pgtable_types';
+  PMD_SIZE, PUD_SIZE, PGDIR_SIZE } from '../arch/x86/pgtable_types';
 import { vm_normal_page, mm_counter, mm_counter_file, update_hiwater_rss, set_page_dirty, mark_page_accessed,
-  get_page, put_page, PageAnon, print_bad_pte } from './mm';
+  get_page, PageAnon, print_bad_pte } from './mm';
 import { page_remove_rmap, page_add_file_rmap, page_add_new_anon_rmap, page_dup_rmap, unlink_anon_vmas } from './rmap';
 import { EFAULT, EINVAL, EBUSY, ENOMEM, VM_PFNMAP, VM_MIXEDMAP, VM_IO, VM_DONTEXPAND, VM_DONTDUMP, VM_SEQ_READ,
   VM_WRITE, VM_SHARED, VM_MAYWRITE, VM_HUGETLB, MM_SWAPENTS, MM_ANONPAGES, NR_MM_COUNTERS } from '../include/mm_flags';
@@ -22,7 +22,6 @@ import { track_pfn_insert, track_pfn_remap, untrack_pfn, track_pfn_copy } from '
 import { pte_to_swp_entry } from './swapfile';
 import { free_swap_and_cache, swap_duplicate } from './swap_state';
 import { unlink_file_vma } from './mmap';
-import { flush_tlb_mm } from '../arch/x86/mm/tlb';
 
 export { mmu_gather };
 
@@ -651,6 +650,3 @@ export function copy_page_range(dst: mm_struct, src: mm_struct, vma: vm_area_str
   return ret;
 }
 
-/** A pte is mapped by hardware now (used by observers). */
-export const pte_is_hw_present = pte_hw_present;
-export { flush_tlb_mm, linear_page_index, TASK_SIZE, PAGE_SHIFT, pte_young, pte_dirty, pmd_offset, put_page };

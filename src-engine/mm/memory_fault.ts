@@ -15,7 +15,7 @@ import { do_set_pte, maybe_mkwrite } from './memory';
 import { mmu_notifier_invalidate_range_start, mmu_notifier_invalidate_range_end, mmu_notifier_invalidate_range } from './mmu_notifier';
 import { flush_tlb_page } from '../arch/x86/mm/tlb';
 import { GFP_HIGHUSER_MOVABLE, __GFP_ZERO } from './page_alloc';
-import { PG_locked, PG_swapcache, PG_writeback, PG_uptodate, PG_mlocked, PG_dirty } from './page';
+import { PG_locked, PG_uptodate, PG_mlocked } from './page';
 import { VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV, VM_FAULT_WRITE, VM_FAULT_ERROR, VM_FAULT_NOPAGE,
   VM_FAULT_RETRY, VM_FAULT_LOCKED, VM_FAULT_MAJOR, FAULT_FLAG_WRITE, FAULT_FLAG_MKWRITE, VM_SHARED, VM_WRITE,
   VM_GROWSDOWN, VM_LOCKED, MM_ANONPAGES, MM_SWAPENTS } from '../include/mm_flags';
@@ -452,4 +452,3 @@ function do_swap_page(mm: mm_struct, vma: vm_area_struct, address: number, pmdp:
   return ret;
 }
 
-export { PG_swapcache, PG_writeback, PG_dirty };

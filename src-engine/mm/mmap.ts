@@ -1,11 +1,10 @@
 // mm/mmap.c: the vma list, find_vma, placement, do_mmap/mmap_region, munmap with splitting,
 // stack growth, unmap_region and exit_mmap.
-import type { Machine } from '../machine';
 import { mm_struct, vm_area_struct, file, vma_pages, FMODE_READ, FMODE_WRITE } from './mm_types';
 import { protection_map, pgprot_t, __pgprot_raw, PAGE_SIZE, TASK_SIZE, _PAGE_PCD, _PAGE_PWT, _PAGE_ACCESSED,
   _PAGE_DIRTY, _PAGE_SPECIAL, _PAGE_SOFT_DIRTY } from '../arch/x86/pgtable_types';
 import { VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, VM_MAYREAD, VM_MAYWRITE, VM_MAYEXEC, VM_MAYSHARE, VM_GROWSDOWN,
-  VM_DENYWRITE, VM_LOCKED, VM_PFNMAP, VM_NORESERVE, VM_ACCOUNT, VM_SPECIAL, VM_HUGETLB, VM_LOCKONFAULT,
+  VM_DENYWRITE, VM_LOCKED, VM_PFNMAP, VM_NORESERVE, VM_ACCOUNT, VM_SPECIAL, VM_LOCKONFAULT,
   PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_PRIVATE, MAP_TYPE, MAP_FIXED, MAP_GROWSDOWN, MAP_DENYWRITE,
   MAP_LOCKED, MAP_NORESERVE, MAP_POPULATE, EINVAL, ENOMEM, EACCES, ENODEV, EPERM, EOVERFLOW_ } from '../include/mm_flags_ext';
 import { mmu_gather, tlb_gather_mmu, tlb_finish_mmu } from '../asm-generic/tlb';
@@ -553,5 +552,3 @@ export function exit_mmap(mm: mm_struct): void {
   leave_mm_everywhere(mm.m, mm);
 }
 
-export { VM_HUGETLB, MAP_POPULATE, anon_vma_prepare };
-export type { Machine };

@@ -7,7 +7,7 @@ import { PG_table } from './page';
 import { alloc_pages_nofail_inject, free_block } from './mm';
 import { __GFP_ZERO, GFP_KERNEL } from './page_alloc';
 import { PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT, PAGE_SHIFT, PGDIR_SIZE, PUD_SIZE, PMD_SIZE,
-  pte_t, pte_pfn, table_entry, table_index, NONE_PTE, _PAGE_PRESENT, _PAGE_PSE, __pte } from '../arch/x86/pgtable_types';
+  pte_t, pte_pfn, table_entry, table_index, _PAGE_PRESENT, _PAGE_PSE, __pte } from '../arch/x86/pgtable_types';
 import { SpinLock, LOCK_PTL } from '../kernel/locking';
 import { MMF } from './mm_types';
 
@@ -168,4 +168,3 @@ export function get_locked_pte(mm: mm_struct, addr: number): LockedPte | null {
   return { ptep: pte_offset(pmd, addr), ptl };
 }
 
-export { NONE_PTE };

@@ -33,7 +33,6 @@ export async function executeNotebook(nb: Notebook, openLab: OpenLab, filename: 
     if (text?.length) (nb.cells[current] as CodeCell).outputs.push({ output_type: 'stream', name: 'stdout', text: text.join('') });
     lines.delete(current);
   };
-  const flush = flushText;
   const starts: { line: number; cell: number }[] = [];
   let source = '';
   let line = 1;
@@ -61,7 +60,7 @@ export async function executeNotebook(nb: Notebook, openLab: OpenLab, filename: 
   }
   let count = 0;
   const mark = (i: number): void => {
-    flush();
+    flushText();
     current = i;
     (nb.cells[i] as CodeCell).execution_count = ++count;
     progress?.(count - 1, code.length);
@@ -74,7 +73,7 @@ export async function executeNotebook(nb: Notebook, openLab: OpenLab, filename: 
   };
   if (runner) {
     const o = await runner(script.body, CELL_MARK, { print: onPrint, display: onDisplay, cell: mark });
-    flush();
+    flushText();
     if (o.ok) return { ok: true };
     const origin = o.at ? (script.map.findOrigin(o.at.line, o.at.column) as { lineNumber?: number }) : {};
     const at = origin.lineNumber !== undefined ? cellOf(origin.lineNumber) : { cell: current, line: 0 };
@@ -84,10 +83,10 @@ export async function executeNotebook(nb: Notebook, openLab: OpenLab, filename: 
   const loaded = await openLab(onPrint, onDisplay);
   try {
     await runCompiled(script, { ...loaded.lab, [CELL_MARK]: mark }, [...loaded.names, CELL_MARK]);
-    flush();
+    flushText();
     return { ok: true };
   } catch (err) {
-    flush();
+    flushText();
     const pos = scriptPosition(script, err);
     const at = pos ? cellOf(pos.line) : { cell: current, line: 0 };
     const report = describeFailure(script, loaded.lab, err).replace(/^[^:]+:\d+:\d+: /, '');
