@@ -34,108 +34,12 @@ export const tlb = (g: Partial<TlbGeometry> = {}): TlbHierarchy => new TlbHierar
 /** The vpns held by one level, sorted (for membership comparisons). */
 export const vpnsOf = (entries: { vpn: number }[]): number[] => entries.map((e) => e.vpn).sort((a, b) => a - b);
 
-// ---- Reference model: a NINE two-level hierarchy with true LRU, written the obvious way ----
+// ---- Reference model: a NINE two-level hierarchy with ways, for every policy, written the obvious way ----
 
 interface RefEntry { key: string; vpn: number; pcid: number | null; pfn: number; flags: number }
 
-/** One level: `sets` arrays of entries, each ordered most to least recently used. */
-class RefLevel {
-  readonly sets: RefEntry[][];
-  constructor(readonly nsets: number, readonly ways: number) {
-    this.sets = Array.from({ length: nsets }, () => []);
-  }
-  /** The set of vpn. */
-  set(vpn: number): RefEntry[] { return this.sets[vpn % this.nsets]!; }
-  /** The entry of key in vpn's set, or undefined. */
-  find(vpn: number, key: string): RefEntry | undefined { return this.set(vpn).find((e) => e.key === key); }
-  /** Make e the most recently used of its set. */
-  touch(e: RefEntry): void { const s = this.set(e.vpn); s.splice(s.indexOf(e), 1); s.unshift(e); }
-  /** Insert or update e's key, at the MRU end; drop the LRU entry when the set overflows. */
-  fill(e: RefEntry): void {
-    const s = this.set(e.vpn);
-    const old = s.findIndex((x) => x.key === e.key);
-    if (old >= 0) s.splice(old, 1);
-    s.unshift({ ...e });
-    if (s.length > this.ways) s.pop();
-  }
-  /** Drop the entries that match. */
-  removeIf(pred: (e: RefEntry) => boolean): void {
-    for (const s of this.sets) for (let i = s.length - 1; i >= 0; i--) if (pred(s[i]!)) s.splice(i, 1);
-  }
-}
-
 const keyOf = (vpn: number, pcid: number | null): string => (pcid === null ? `g:${vpn}` : `${pcid}:${vpn}`);
 
-/** The reference hierarchy (PCIDs on; LRU in both levels). */
-export class RefTlb {
-  readonly l1: RefLevel;
-  readonly l2: RefLevel;
-  constructor(g: { l1_entries: number; l1_ways: number; l2_entries: number; l2_ways: number }) {
-    this.l1 = new RefLevel(g.l1_entries / g.l1_ways, g.l1_ways);
-    this.l2 = new RefLevel(g.l2_entries / g.l2_ways, g.l2_ways);
-  }
-  /** The entry of (vpn, pcid) in level, else the page's global entry. */
-  private findEither(level: RefLevel, vpn: number, pcid: number): RefEntry | undefined {
-    return level.find(vpn, keyOf(vpn, pcid)) ?? level.find(vpn, keyOf(vpn, null));
-  }
-  /** As TlbHierarchy.lookup: pfn or -1, with the level that answered. */
-  lookup(vpn: number, pcid: number): { pfn: number; level: number } {
-    const e1 = this.findEither(this.l1, vpn, pcid);
-    if (e1) { this.l1.touch(e1); return { pfn: e1.pfn, level: 1 }; }
-    const e2 = this.findEither(this.l2, vpn, pcid);
-    if (!e2) return { pfn: -1, level: 0 };
-    this.l2.touch(e2);
-    this.l1.fill(e2);
-    return { pfn: e2.pfn, level: 2 };
-  }
-  /** As TlbHierarchy.insert (global flag given separately). */
-  insert(vpn: number, pcid: number, pfn: number, flags: number, global: boolean): void {
-    if (global) {
-      const k = keyOf(vpn, pcid);
-      this.l1.removeIf((e) => e.key === k);
-      this.l2.removeIf((e) => e.key === k);
-    }
-    const e = { key: keyOf(vpn, global ? null : pcid), vpn, pcid: global ? null : pcid, pfn, flags };
-    this.l2.fill(e);
-    this.l1.fill(e);
-  }
-  /** As invalidatePage. */
-  invalidatePage(vpn: number, pcid: number): void {
-    const ks = [keyOf(vpn, pcid), keyOf(vpn, null)];
-    this.l1.removeIf((e) => ks.includes(e.key));
-    this.l2.removeIf((e) => ks.includes(e.key));
-  }
-  /** As flushPcid. */
-  flushPcid(pcid: number): void {
-    this.l1.removeIf((e) => e.pcid === pcid);
-    this.l2.removeIf((e) => e.pcid === pcid);
-  }
-  /** As flushAll. */
-  flushAll(includeGlobal: boolean): void {
-    this.l1.removeIf((e) => includeGlobal || e.pcid !== null);
-    this.l2.removeIf((e) => includeGlobal || e.pcid !== null);
-  }
-  /** Each level's entries as [set, recency, vpn, pcid, pfn] rows, sorted. */
-  rows(level: RefLevel): number[][] {
-    const out: number[][] = [];
-    level.sets.forEach((s, set) => s.forEach((e, r) => out.push([set, r, e.vpn, e.pcid ?? -1, e.pfn])));
-    return out.sort(cmpRows);
-  }
-}
-
-/** Lexicographic order of number rows. */
-export function cmpRows(a: number[], b: number[]): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return 0;
-}
-
-/** TlbHierarchy entries as the same rows as RefTlb.rows. */
-export function rowsOf(entries: { set: number; recency: number; vpn: number; pcid: number | null; pfn: number }[]): number[][] {
-  return entries.map((e) => [e.set, e.recency, e.vpn, e.pcid ?? -1, e.pfn]).sort(cmpRows);
-}
-
-// ---- Reference model with ways, for every policy, written the obvious way ----
-//
 // Placement as the TLB documents it: the lowest free way of the set, else the policy's victim.
 // LRU: the least recently used entry. Tree-PLRU: ways-1 direction bits per set (node n's
 // children are 2n and 2n+1, leaves ways..2*ways-1; 0 = the victim is on the left); a touch

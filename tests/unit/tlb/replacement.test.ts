@@ -1,7 +1,7 @@
 // Hits, misses and evictions per replacement policy on tiny geometries, and the NINE fill rules.
 import { describe, it, expect } from 'vitest';
 import { TlbHierarchy, TLB_HIT_L1, TLB_HIT_L2, TLB_MISS, TLB_GLOBAL } from '../../../src-engine/arch/x86/mm/tlb_hw';
-import { FLAGS, access, pfnFor, vpnsOf, tlb, RefTlb, rowsOf } from './helpers';
+import { FLAGS, access, pfnFor, vpnsOf, tlb, RefTlbWays, wayRowsOf } from './helpers';
 
 /** A tiny hierarchy: a 4-entry fully associative L1 over a 16-entry fully associative L2. */
 const tiny = (policy: 'lru' | 'plru' | 'random', seed = 1): TlbHierarchy =>
@@ -120,10 +120,10 @@ describe('LRU', () => {
   });
 });
 
-/** Drive TlbHierarchy and RefTlb with the same seeded operations; compare every result and, often, every entry. */
+/** Drive TlbHierarchy and the LRU reference model with the same seeded operations; compare every result and, often, every entry. */
 function compareWithReference(g: { l1_entries: number; l1_ways: number; l2_entries: number; l2_ways: number }, pcids: number, seed: number): void {
   const t = tlb({ ...g, pcid: true });
-  const ref = new RefTlb(g);
+  const ref = new RefTlbWays(g, 'lru', seed);
   let x = seed;
   const rnd = (n: number): number => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return (x >>> 8) % n; };
   for (let i = 0; i < 20_000; i++) {
@@ -137,7 +137,7 @@ function compareWithReference(g: { l1_entries: number; l1_ways: number; l2_entri
       if (want.pfn < 0) {
         const global = rnd(20) === 0;
         t.insert(vpn, pcid, vpn % 997, FLAGS | (global ? TLB_GLOBAL : 0));
-        ref.insert(vpn, pcid, vpn % 997, FLAGS, global);
+        ref.insert(vpn, pcid, vpn % 997, FLAGS | (global ? TLB_GLOBAL : 0), global);
       }
     } else if (op < 90) {
       t.invalidatePage(vpn, pcid);
@@ -151,8 +151,9 @@ function compareWithReference(g: { l1_entries: number; l1_ways: number; l2_entri
       ref.flushAll(all);
     }
     if (i % 250 === 0) {
-      expect(rowsOf(t.entries().l1), `op ${i}`).toEqual(ref.rows(ref.l1));
-      expect(rowsOf(t.entries().l2), `op ${i}`).toEqual(ref.rows(ref.l2));
+      const { l1, l2 } = t.entries();
+      expect(wayRowsOf(l1), `op ${i}`).toEqual(ref.l1.rows());
+      expect(wayRowsOf(l2), `op ${i}`).toEqual(ref.l2.rows());
     }
   }
 }
