@@ -62,14 +62,17 @@ export function grab_cache_page(mapping: address_space, index: number): { pfn: n
 /** Pages of a file of size bytes (round_up(i_size, PAGE_SIZE) >> PAGE_SHIFT). */
 export const size_pages = (size: number): number => Math.ceil(size / PAGE_SIZE);
 
-/** filemap_fault: the cache page for vmf.pgoff, locked, with a reference; SIGBUS beyond EOF. */
+/**
+ * filemap_fault: the cache page for vmf.pgoff, locked, with a reference; SIGBUS beyond EOF.
+ * One size check suffices: the kernel re-checks after lock_page because it may sleep, and
+ * nothing here can truncate between these synchronous steps.
+ */
 export function filemap_fault(vma: vm_area_struct, vmf: vm_fault): number {
   const f = vma.vm_file!;
   const mapping = f.f_mapping;
   if (vmf.pgoff >= size_pages(f.f_inode.i_size)) return VM_FAULT_SIGBUS;
   const got = grab_cache_page(mapping, vmf.pgoff);
   if (!got) return VM_FAULT_OOM;
-  if (got.pfn !== null && size_pages(f.f_inode.i_size) <= vmf.pgoff) { put_page(vma.m, got.pfn); return VM_FAULT_SIGBUS; }
   vma.m.mem.set(got.pfn, PG_locked);
   vmf.page = got.pfn;
   return VM_FAULT_LOCKED | (got.created && mapping.host.fs === 'diskfs' ? VM_FAULT_MAJOR : 0);
