@@ -1,8 +1,11 @@
 import { resolve } from 'node:path';
+import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'electron-vite';
 
 // Explicit inputs for the fixed layout (see shared/TOOLCHAIN.md): main and preload live in
 // src-main/, the renderer's root is src-renderer/. Sandboxed preloads must be CommonJS.
+// The renderer is one build for both hosts: Electron loads out/renderer/index.html from disk and
+// browser mode (`npm run serve`) serves the same directory, so asset paths are relative.
 export default defineConfig({
   main: {
     build: {
@@ -19,8 +22,14 @@ export default defineConfig({
   },
   renderer: {
     root: 'src-renderer',
+    base: './',
+    plugins: [vue()],
+    // Monaco's editor and TypeScript workers are bundled as same-origin module workers
+    // (`?worker` imports), so the CSP can say `worker-src 'self'` instead of allowing blob:.
+    worker: { format: 'es' },
     build: {
       minify: true,
+      chunkSizeWarningLimit: 8000,
       rolldownOptions: { input: { index: resolve('src-renderer/index.html') } },
     },
   },

@@ -2,7 +2,8 @@
 // the LAYER RULE of shared/ARCHITECTURE.md, enforced here rather than by hope:
 //   src-engine    imports nothing from src-main, src-renderer, electron, vue, pinia or the DOM;
 //                 only its *worker*.ts files may import worker_threads.
-//   src-renderer  imports no electron, no Node builtin, and src-engine only as `import type`.
+//   src-renderer  imports no electron, no Node builtin, and src-engine and src-main only as
+//                 `import type` (the host contract's types).
 //   src-main      imports nothing from src-renderer.
 // tests/lint/layers.test.ts proves that each restriction fires.
 import { builtinModules } from 'node:module';
@@ -10,6 +11,7 @@ import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import pluginVue from 'eslint-plugin-vue';
 
 /** An import the layer rule forbids: a regex over the import's source text, and why. */
 const SRC_MAIN = { regex: '(^|/)src-main(/|$)', message: 'src-main is the host; lower layers cannot import it.' };
@@ -26,6 +28,11 @@ const ELECTRON = { regex: '^(electron|@electron)(/|$)', message: 'the renderer r
 const NODE_BUILTINS = {
   regex: `^(node:|(${builtinModules.filter((m) => !m.startsWith('_')).join('|')})(/|$))`,
   message: 'the renderer runs in a sandboxed browser page: no Node builtins.',
+};
+const SRC_MAIN_RUNTIME = {
+  regex: '(^|/)src-main(/|$)',
+  message: 'the renderer may only `import type` from src-main (the contract); it reaches the host through src-renderer/client.',
+  allowTypeImports: true,
 };
 const SRC_ENGINE_RUNTIME = {
   regex: '(^|/)src-engine(/|$)',
@@ -59,6 +66,18 @@ export default defineConfig(
   { ignores: ['out/', 'dist/', 'coverage/', 'test-results/', 'playwright-report/', 'bench-results/'] },
   js.configs.recommended,
   tseslint.configs.recommended,
+  // .vue single-file components: Vue's essential rules (v-html is flagged: the renderer shows
+  // only sanitized HTML, see src-renderer/lib/markdown.ts), <script lang="ts"> parsed by
+  // typescript-eslint, browser globals.
+  pluginVue.configs['flat/essential'],
+  {
+    files: ['**/*.vue'],
+    languageOptions: {
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'], sourceType: 'module' },
+      globals: globals.browser,
+    },
+    rules: { 'vue/no-v-html': 'error' },
+  },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': [
@@ -84,7 +103,7 @@ export default defineConfig(
   },
   {
     files: ['src-renderer/**/*.ts', 'src-renderer/**/*.vue'],
-    rules: forbidImports(ELECTRON, NODE_BUILTINS, SRC_ENGINE_RUNTIME),
+    rules: forbidImports(ELECTRON, NODE_BUILTINS, SRC_ENGINE_RUNTIME, SRC_MAIN_RUNTIME),
   },
   {
     files: ['src-main/**/*.ts'],

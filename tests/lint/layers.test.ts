@@ -33,6 +33,8 @@ describe('layer rule: forbidden imports are reported', () => {
     ['src-renderer/main.ts', "import path from 'path';"],
     ['src-renderer/stores/lab.ts', "import { createLab } from '../../src-engine/lab';"],
     ['src-renderer/stores/lab.ts', "const m = await import('node:os');"],
+    ['src-renderer/stores/lab.ts', "import { parseNotebook } from '../../src-main/notebook/notebook';"],
+    ['src-renderer/components/X.vue', "<script setup lang=\"ts\">\nimport { ipcRenderer } from 'electron';\nvoid ipcRenderer;\n</script>"],
     ['src-main/index.ts', "import '../src-renderer/main';"],
   ])('%s: %s', async (filePath, code) => {
     const fired = await firedRules(code, filePath);
@@ -47,6 +49,7 @@ describe('layer rule: legal imports pass', () => {
     ['src-engine/smp/cpu-worker.ts', "import { parentPort } from 'node:worker_threads';\nexport const p = parentPort;"],
     ['src-engine/smp/worker.ts', "import { Worker } from 'worker_threads';\nexport const W = Worker;"],
     ['src-renderer/stores/lab.ts', "import type { Lab } from '../../src-engine/lab';\nexport type L = Lab;"],
+    ['src-renderer/client/x.ts', "import type { Notebook } from '../../src-main/notebook/notebook';\nexport type N = Notebook;"],
     ['src-main/index.ts', "import { app } from 'electron';\nimport { createLab } from '../src-engine/lab';\nexport { app, createLab };"],
     ['tests/unit/x.test.ts', "import { createLab } from '../../src-engine/lab';\nexport { createLab };"],
   ])('%s: %s', async (filePath, code) => {
