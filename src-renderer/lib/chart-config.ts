@@ -1,0 +1,78 @@
+// Chart.js configuration for the lab's charts, one builder for every chart the UI draws: chart
+// outputs of scripts (src-engine/lab/chart.ts's ChartSpec) and the live metrics charts.
+import type { ChartSpec } from '../../src-engine/lab/chart';
+import { toPoints, type Point } from './decimate';
+
+/** Above this many points in one series a line chart is decimated (min-max per pixel column). */
+export const DECIMATE_ABOVE = 2_000;
+
+/** The colour of series i, from a palette that reads on light and dark backgrounds. */
+export function seriesColor(i: number): string {
+  const palette = ['#3b82f6', '#ef4444', '#10b981', '#f59e0b', '#8b5cf6', '#06b6d4', '#ec4899', '#84cc16'];
+  return palette[i % palette.length]!;
+}
+
+/** The axis type for a log flag, falling back to linear when any value is not positive. */
+function axisType(log: boolean | undefined, values: Iterable<number>): 'linear' | 'logarithmic' {
+  if (!log) return 'linear';
+  for (const v of values) if (v <= 0) return 'linear';
+  return 'logarithmic';
+}
+
+/** Every x (or y) value of a spec, lazily. */
+function* values(spec: ChartSpec, k: 'x' | 'y'): Generator<number> {
+  for (const s of spec.series) yield* s[k];
+}
+
+export interface ChartColors { text: string; grid: string }
+
+/**
+ * The Chart.js type, data and options for `spec`: points unparsed (`parsing: false`) so the
+ * decimation plugin can work on them, no animation (live charts redraw every frame), zoom and
+ * pan on both axes (wheel, pinch, drag with Shift), a legend, axis titles.
+ */
+export function chartConfig(spec: ChartSpec, colors: ChartColors) {
+  const kind = spec.kind ?? 'line';
+  const datasets = spec.series.map((s, i) => ({
+    label: s.name,
+    data: toPoints(s.x, s.y) as Point[],
+    borderColor: seriesColor(i),
+    backgroundColor: kind === 'bar' ? `${seriesColor(i)}aa` : seriesColor(i),
+    pointRadius: kind === 'scatter' || s.x.length <= 50 ? 2 : 0,
+    borderWidth: 1.5,
+    showLine: kind !== 'scatter',
+    indexAxis: 'x' as const,
+  }));
+  const scale = (title: string | undefined, type: 'linear' | 'logarithmic') => ({
+    type,
+    title: { display: !!title, text: title ?? '', color: colors.text },
+    ticks: { color: colors.text, maxRotation: 0 },
+    grid: { color: colors.grid },
+  });
+  return {
+    type: kind === 'bar' ? ('bar' as const) : ('line' as const),
+    data: { datasets },
+    options: {
+      animation: false as const,
+      responsive: true,
+      maintainAspectRatio: false,
+      parsing: false as const,
+      normalized: true,
+      spanGaps: true,
+      interaction: { mode: 'nearest' as const, intersect: false },
+      scales: {
+        x: scale(spec.x_label, kind === 'bar' ? 'linear' : axisType(spec.log_x, values(spec, 'x'))),
+        y: scale(spec.y_label, axisType(spec.log_y, values(spec, 'y'))),
+      },
+      plugins: {
+        title: { display: !!spec.title, text: spec.title, color: colors.text },
+        legend: { labels: { color: colors.text } },
+        decimation: { enabled: kind === 'line', algorithm: 'min-max' as const, threshold: DECIMATE_ABOVE },
+        zoom: {
+          zoom: { wheel: { enabled: true }, pinch: { enabled: true }, drag: { enabled: true, modifierKey: 'shift' as const }, mode: 'xy' as const },
+          pan: { enabled: true, mode: 'xy' as const, modifierKey: 'ctrl' as const },
+        },
+      },
+    },
+  };
+}
