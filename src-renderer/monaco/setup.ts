@@ -12,7 +12,7 @@ export { monaco };
 const IGNORED_DIAGNOSTICS = [1375, 1378];
 
 let configured = false;
-let labLib: monaco.IDisposable | null = null;
+let labLibs: monaco.IDisposable[] = [];
 
 /** Installs the worker factory and the TypeScript options, once per page. */
 export function setupMonaco(): void {
@@ -40,11 +40,11 @@ export function setupMonaco(): void {
   ts.typescriptDefaults.setEagerModelSync(true);
 }
 
-/** Replaces the lab's declarations (the host's .d.ts text) that every code cell is checked against. */
-export function setLabDeclarations(dts: string): void {
+/** Replaces the lab's declaration files (from the host) that every code cell is checked against. */
+export function setLabDeclarations(files: readonly { path: string; text: string }[]): void {
   setupMonaco();
-  labLib?.dispose();
-  labLib = monaco.typescript.typescriptDefaults.addExtraLib(dts, 'file:///mmu-lab/lab-globals.d.ts');
+  for (const d of labLibs) d.dispose();
+  labLibs = files.map((f) => monaco.typescript.typescriptDefaults.addExtraLib(f.text, f.path));
 }
 
 /** The model URI of a code cell: cells are scripts, so they share one global scope as at run time. */

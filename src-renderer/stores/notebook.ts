@@ -50,6 +50,7 @@ export const useNotebookStore = defineStore('notebook', () => {
     file.value = { id: nb.id, name: nb.name, path: nb.path, origin: nb.origin };
     cells.value = nb.notebook.cells.map((c) =>
       c.cell_type === 'code' ? { ...c, source: joinSource(c.source), outputs: c.outputs.map((o) => markRaw(o)) } : { ...c, source: joinSource(c.source) });
+    if (!cells.value.length) cells.value = [emptyCell('code')];
     metadata.value = nb.notebook.metadata;
     dirty.value = nb.dirty;
     selectedId.value = cells.value[0]?.id ?? null;
