@@ -3,6 +3,7 @@
 // them. Deep notebook validation (the nbformat schema) happens when a notebook is parsed or saved.
 import { z } from 'zod';
 import { toHostError } from './errors';
+import type { HOST_METHODS } from './methods';
 import type { HostMethods } from './host';
 import type { HostErrorCode, HostMethod } from '../contract';
 
@@ -22,7 +23,7 @@ const notebook = z.looseObject({
 const none = z.tuple([]);
 
 /** The argument tuple schema of every request method (a missing method is a type error here). */
-export const REQUEST_SCHEMAS: Record<HostMethod, z.ZodType<unknown[]>> = {
+export const REQUEST_SCHEMAS: Record<(typeof HOST_METHODS)[number], z.ZodType<unknown[]>> = {
   appInfo: none,
   labDeclarations: none,
   machineParams: none,
