@@ -8,7 +8,7 @@ export const DECIMATE_ABOVE = 2_000;
 
 /** The colour of series i, from a palette that reads on light and dark backgrounds. */
 export function seriesColor(i: number): string {
-  const palette = ['#3b82f6', '#ef4444', '#10b981', '#f59e0b', '#8b5cf6', '#06b6d4', '#ec4899', '#84cc16'];
+  const palette = ['#3b82f6', '#ef4444', '#10b981', '#f59e0b', '#8b5cf6', '#06b6d4', '#ec4899', '#84cc16', '#64748b', '#d97706', '#0ea5e9', '#a3a3a3'];
   return palette[i % palette.length]!;
 }
 

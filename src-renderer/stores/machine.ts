@@ -47,12 +47,11 @@ export const useMachineStore = defineStore('machine', () => {
   });
   const problems = computed(() => params.value.map((p) => paramProblem(p, draft.value[p.name])).filter((x): x is string => !!x));
 
-  /** Takes a view from the host: current values become the draft, overrides go to the metadata. */
+  /** Takes a view from the host: its values become the draft (reading never changes the notebook). */
   function accept(v: MachineConfigView): void {
     view.value = v;
     if (v.params.length) params.value = v.params;
     draft.value = { ...(v.config as unknown as Record<string, ParamValue>) };
-    useNotebookStore().setMachineMetadata(v.overrides as Record<string, unknown>);
   }
 
   /** Loads the parameter list and the open notebook's machine. */
@@ -86,7 +85,10 @@ export const useMachineStore = defineStore('machine', () => {
     applying.value = true;
     try {
       const v = await nb.guard(() => useHost().setMachineConfig(nbId, overridesOf(params.value, draft.value) as Partial<MachineConfig>));
-      if (v) accept(v);
+      if (v) {
+        accept(v);
+        useNotebookStore().setMachineMetadata(v.overrides as Record<string, unknown>);
+      }
       return !!v;
     } finally {
       applying.value = false;
