@@ -362,8 +362,10 @@ export class KernelSession {
       }
       return { wasRunning: true, machineLost: false, elapsedMs: performance.now() - t0 };
     }
-    const kernel = this.kernel;
-    await this.kill(kernel);
+    // The worker may take a while to honour terminate() inside a long native call; the cell is
+    // over for the user now, and the old worker dies in the background.
+    this.kernel.alive = false;
+    void this.kernel.worker.terminate();
     const limitText = why === 'time-limit' ? `stopped after the time limit of ${this.options.timeoutMs ?? 600_000} ms` : 'the cell was stopped';
     r.finish({ t: 'killed', kind: why === 'time-limit' ? 'time-limit' : 'stopped', name: why === 'time-limit' ? 'TimeLimit' : 'Stopped', message: `${limitText}; it did not reach a safe point, so its machine was discarded` });
     const elapsedMs = performance.now() - t0;
