@@ -7,9 +7,10 @@ import type { MachineResetEvent, MetricsEvent, PageTableDiff, ProcessInfo, PtTab
 
 /** Every event a session sent, by kind. */
 function recorder() {
-  const seen = { resets: [] as MachineResetEvent[], metrics: [] as MetricsEvent[], outputs: [] as string[], diagnostics: 0 };
+  const seen = { resets: [] as MachineResetEvent[], metrics: [] as MetricsEvent[], outputs: [] as string[], diagnostics: 0, started: new Set<string>() };
   const events: SessionEvents = {
-    kernelStatus: () => {}, cellLifecycle: () => {},
+    kernelStatus: () => {},
+    cellLifecycle: (e) => { if (e.phase === 'started') seen.started.add(e.cellId); },
     cellOutput: (e) => seen.outputs.push(JSON.stringify(e.output)),
     diagnostics: () => void seen.diagnostics++,
     metrics: (e) => seen.metrics.push(e),
@@ -59,7 +60,8 @@ describe('kernel session', () => {
 
   it('stops a runaway loop at a safe point: the machine and scope survive', async () => {
     const run = s.runCell({ cellId: 'c7', source: 'let spins = 0;\nwhile (true) { spins++; }' });
-    await new Promise((r) => setTimeout(r, 200));
+    await expect.poll(() => seen.started.has('c7'), { timeout: 30_000 }).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
     const stop = await s.stop();
     expect(stop).toMatchObject({ wasRunning: true, machineLost: false });
     expect(stop.elapsedMs).toBeLessThan(100);
@@ -67,6 +69,13 @@ describe('kernel session', () => {
     const after = await s.runCell({ cellId: 'c8', source: 'print(spins > 0, total, get_mm_rss(mm));' });
     expect(printed(after)).toBe('true 100 0\n');
     expect(seen.resets).toEqual([]);
+  }, 60_000);
+
+  it('cancels a cell stopped before it reached the kernel: it never runs', async () => {
+    const run = s.runCell({ cellId: 'c8b', source: 'spins = -1;' });
+    expect(await s.stop()).toMatchObject({ wasRunning: true, machineLost: false });
+    expect(await run).toMatchObject({ status: 'error', executionCount: null, error: { kind: 'stopped' } });
+    expect(printed(await s.runCell({ cellId: 'c8c', source: 'print(spins > 0);' }))).toBe('true\n');
   }, 60_000);
 
   it('finds a new pte in the diff after the cell that faulted it in', async () => {
@@ -92,7 +101,8 @@ describe('kernel session', () => {
 
   it('kills a cell stuck outside any loop (a runaway regular expression), boots a fresh machine and says so', async () => {
     const run = s.runCell({ cellId: 'c12', source: 'print(/(a+)+$/.test("a".repeat(64) + "b"));' });
-    await new Promise((r) => setTimeout(r, 300));
+    await expect.poll(() => seen.started.has('c12'), { timeout: 30_000 }).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
     const stop = await s.stop();
     expect(stop).toMatchObject({ wasRunning: true, machineLost: true });
     expect(stop.elapsedMs).toBeLessThan(100);
