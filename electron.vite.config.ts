@@ -17,6 +17,7 @@ export default defineConfig({
           index: resolve('src-main/index.ts'),
           'kernel-worker': resolve('src-main/runner/kernel-worker.ts'),
           'declarations-worker': resolve('src-main/runner/declarations-worker.ts'),
+          'typecheck-worker': resolve('src-main/runner/typecheck-worker.ts'),
           cpu_worker: resolve('src-engine/smp/cpu_worker.ts'),
         },
         output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },

@@ -44,7 +44,10 @@ export interface NbStreamOutput { output_type: 'stream'; name: 'stdout' | 'stder
  */
 export interface NbDisplayDataOutput { output_type: 'display_data'; data: Record<string, unknown>; metadata: Record<string, unknown> }
 export interface NbExecuteResultOutput { output_type: 'execute_result'; execution_count: number | null; data: Record<string, unknown>; metadata: Record<string, unknown> }
-/** An error. `traceback[0]` is "cell N, line L: Name: message"; the rest is detail (dmesg...). */
+/**
+ * An error. `traceback[0]` is "cell N, line L:C: Name: message" (the parts the host does not
+ * know are left out); the rest is detail: more type errors, the fault address, dmesg lines.
+ */
 export interface NbErrorOutput { output_type: 'error'; ename: string; evalue: string; traceback: string[] }
 export type NbOutput = NbStreamOutput | NbDisplayDataOutput | NbExecuteResultOutput | NbErrorOutput;
 
@@ -193,7 +196,10 @@ export interface StopResult {
    * onMachineReset says so.
    */
   machineLost: boolean;
-  /** Host milliseconds from the request to the kernel being usable again. */
+  /**
+   * Host milliseconds from the request until the cell had ended. After a kill the fresh kernel
+   * may still be booting (a second or so): a runCell meanwhile simply waits for it.
+   */
   elapsedMs: number;
 }
 
@@ -460,8 +466,11 @@ export interface HostApi {
   /** Version, transport, platform and whether native dialogs exist. */
   appInfo(): Promise<AppInfo>;
   /**
-   * The lab's .d.ts text for Monaco: every script global with its documentation. Compute once
-   * and cache (the first call may take a few seconds).
+   * The lab's .d.ts text for Monaco: every script global with its documentation. The host
+   * builds it once in a worker (the first call takes ~5 s) and caches it. Today it is the
+   * engine's own declarations emitted from src-engine (about 60 files, source 'generated');
+   * once the lab's self-contained declaration file exists it becomes that one file
+   * ('lab-dts'). Register every file with addExtraLib(text, path) either way.
    */
   labDeclarations(): Promise<LabDeclarations>;
   /** Every machine parameter with default, unit, description and group (no session needed). */
@@ -484,8 +493,9 @@ export interface HostApi {
   openExample(id: string): Promise<OpenedNotebook>;
   /**
    * Opens notebook text the user dropped on the window or picked with <input type=file>.
-   * `name` is the file's base name (e.g. "x.ipynb"; no folders). Rejects 'format' with every
-   * problem when the text is not a valid TypeScript nbformat 4.5 notebook. Never runs anything.
+   * `name` is the file's base name (e.g. "x.ipynb"; a name with a folder is 'bad-request').
+   * Rejects 'format' with every problem when the text is not a valid TypeScript nbformat 4.5
+   * notebook. Never runs anything.
    */
   openNotebookContent(name: string, text: string): Promise<OpenedNotebook>;
 
@@ -501,7 +511,8 @@ export interface HostApi {
   /**
    * Saves under a new file chosen by the user: the native Save dialog (Electron, `suggestedName`
    * prefilled) or, in browser mode, `suggestedName` (a base name; ".ipynb" added when missing)
-   * in AppInfo.notebooksDir. The notebook then lives at the new path and joins the recent list.
+   * in AppInfo.notebooksDir, where an existing file of that name is never overwritten ('io':
+   * ask for another name). The notebook then lives at the new path and joins the recent list.
    */
   saveNotebookAs(id: NotebookId, notebook: NbNotebook, suggestedName?: string): Promise<SaveResult>;
   /** Closes the notebook: stops its kernel, drops its recovery copy. Ask the user first if dirty. */
@@ -550,11 +561,15 @@ export interface HostApi {
   setMachineConfig(id: NotebookId, config: Partial<MachineConfig>): Promise<MachineConfigView>;
 
   // ---- inspecting the machine ----
+  // The five questions below are answered between cells: while a cell runs they reject 'busy'.
   /** The mms (processes) alive on the session's machine. */
   listProcesses(id: NotebookId): Promise<ProcessInfo[]>;
   /** The page-table tree of mm `mmId` with its VMAs (at most `maxEntries` leaves, default 4096). */
   pageTableSnapshot(id: NotebookId, mmId: number, options?: { maxEntries?: number }): Promise<PageTableSnapshot>;
-  /** What the last cell run changed in mm `mmId`'s page tables (every level). */
+  /**
+   * What the last cell run changed in mm `mmId`'s page tables (every level). 'not-found' when
+   * the mm existed neither before nor after that cell.
+   */
   pageTableDiff(id: NotebookId, mmId: number): Promise<PageTableDiff>;
   /** The kernel log of the session's machine (all lines). */
   dmesg(id: NotebookId): Promise<string[]>;

@@ -248,7 +248,7 @@ export class LabHost implements HostMethods {
   }
 
   async openNotebookContent(name: string, text: string): Promise<OpenedNotebook> {
-    const file = notebookFileName(basename(name));
+    const file = notebookFileName(name);
     return this.open(parseNotebook(text) as NbNotebook, file, null, 'dropped', false);
   }
 

@@ -8,7 +8,7 @@ import { workerBootstrap } from '../runner/sandbox';
 import type { KernelReply, KernelRequest } from '../runner/kernel-worker';
 import { compileScript, ScriptCompileError, type CompiledScript } from '../cli/run-script';
 import { transformCell, type TransformedCell } from './cell-transform';
-import { CellTypechecker } from './typecheck';
+import { checkCells } from './typecheck-client';
 import { configView } from './params-view';
 import type {
   CellDiagnostic, CellError, CellErrorKind, CellRequest, CellResult, KernelState, MachineConfig, MachineConfigView,
@@ -52,6 +52,8 @@ interface Running {
   pending: string[];
   flushTimer: ReturnType<typeof setTimeout> | null;
   limitTimer: ReturnType<typeof setTimeout> | null;
+  /** Set by Stop before the cell reached the kernel (during its type check, compile or boot wait). */
+  cancelled: boolean;
   finish(reply: Extract<KernelReply, { t: 'done' | 'error' }> | { t: 'killed'; kind: CellErrorKind; name: string; message: string }): void;
 }
 
@@ -64,9 +66,10 @@ const BODY_PREFIX_LENGTH = '"use strict";{'.length;
 const hostError = (code: string, text: string): Error => new Error(`${code}: ${text}`);
 
 export class KernelSession {
-  private kernel!: Kernel;
+  /** The kernel worker, started on first use (opening a notebook boots no machine). */
+  private kernel: Kernel | null = null;
   private config: MachineConfig;
-  private state: KernelState = 'starting';
+  private state: KernelState = 'idle';
   private running: Running | null = null;
   private runIds = 0;
   private executionCount = 0;
@@ -75,14 +78,17 @@ export class KernelSession {
   private readonly maps = new Map<string, RunMap>();
   private readonly replies = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   private reqIds = 0;
-  private checker: CellTypechecker | null = null;
-  private names: readonly string[] | null = null;
   private disposed = false;
   private progress: { done: number; total: number } | null = null;
 
   constructor(readonly notebookId: NotebookId, machine: Partial<MachineConfig>, private readonly events: SessionEvents, private readonly options: SessionOptions = {}) {
     this.config = configView(machine).config;
-    this.spawn();
+  }
+
+  /** The kernel, started now if there is none. */
+  private live(): Kernel {
+    if (!this.kernel) this.spawn();
+    return this.kernel!;
   }
 
   /** Starts a kernel worker on the current config; its `ready` settles when the machine is up. */
@@ -188,16 +194,6 @@ export class KernelSession {
     await kernel.worker.terminate();
   }
 
-  /** The lab's global names and the session's type checker (built on first use). */
-  private async typechecker(): Promise<CellTypechecker> {
-    if (!this.checker) {
-      const { LAB_GLOBAL_NAMES } = await import('../../src-engine/lab');
-      this.names = LAB_GLOBAL_NAMES;
-      this.checker = new CellTypechecker(this.names);
-    }
-    return this.checker;
-  }
-
   /** The sources of the cells run since the machine started, except `except`, in run order. */
   private priorSources(except: ReadonlySet<string>): string[] {
     return [...this.history].filter(([id]) => !except.has(id)).map(([, s]) => s);
@@ -207,8 +203,7 @@ export class KernelSession {
   private async typeErrors(cells: readonly CellRequest[]): Promise<Map<string, CellDiagnostic[]>> {
     const out = new Map<string, CellDiagnostic[]>();
     if (this.options.typecheck === false) return out;
-    const checker = await this.typechecker();
-    for (const d of checker.check(this.priorSources(new Set(cells.map((c) => c.cellId))), cells)) {
+    for (const d of await checkCells(this.priorSources(new Set(cells.map((c) => c.cellId))), cells)) {
       out.set(d.cellId, [...(out.get(d.cellId) ?? []), d]);
     }
     for (const [cellId, diagnostics] of out) this.events.diagnostics({ notebookId: this.notebookId, cellId, diagnostics });
@@ -286,13 +281,16 @@ export class KernelSession {
     const started = Date.now();
     const placeholder = this.reserve(cell.cellId);
     try {
+      const stopped: CellError = { kind: 'stopped', name: 'Stopped', message: 'the cell was stopped before it ran', line: null, column: null, cellId: cell.cellId, address: null, dmesg: [], diagnostics: [] };
       if (!checked) {
         const errs = (await this.typeErrors([cell])).get(cell.cellId);
+        if (placeholder.cancelled) return this.notRun(cell, stopped, started);
         if (errs?.length) return this.notRun(cell, KernelSession.typeError(cell.cellId, errs), started);
       }
       const compiled = await this.compile(cell);
       if ('kind' in compiled) return this.notRun(cell, compiled, started);
-      await this.kernel.ready;
+      await this.live().ready;
+      if (placeholder.cancelled) return this.notRun(cell, stopped, started);
       return await this.execute(cell, compiled, started, placeholder);
     } finally {
       if (this.running === placeholder) this.running = null;
@@ -301,7 +299,7 @@ export class KernelSession {
 
   /** Marks the session busy before the async steps of a run, so a second runCell is refused. */
   private reserve(cellId: string): Running {
-    const r: Running = { runId: -1, cellId, executionCount: 0, started: Date.now(), outputs: [], pending: [], flushTimer: null, limitTimer: null, finish: () => {} };
+    const r: Running = { runId: -1, cellId, executionCount: 0, started: Date.now(), outputs: [], pending: [], flushTimer: null, limitTimer: null, cancelled: false, finish: () => {} };
     this.running = r;
     return r;
   }
@@ -313,7 +311,8 @@ export class KernelSession {
     this.maps.set(url, { cellId: cell.cellId, script: compiled.script, cell: compiled.transformed });
     const executionCount = ++this.executionCount;
     Object.assign(r, { runId, executionCount, started });
-    Atomics.store(this.kernel.flag, 0, 0);
+    const kernel = this.live();
+    Atomics.store(kernel.flag, 0, 0);
     this.history.delete(cell.cellId);
     this.history.set(cell.cellId, cell.source);
     this.lastCellId = cell.cellId;
@@ -336,7 +335,7 @@ export class KernelSession {
       r.limitTimer = setTimeout(() => void this.interrupt('time-limit'), limit);
       this.events.cellLifecycle({ notebookId: this.notebookId, cellId: cell.cellId, phase: 'started', executionCount, result: null });
       this.setState('busy');
-      this.kernel.worker.postMessage({ t: 'run', runId, body: compiled.script.body, url, executionCount } satisfies KernelRequest);
+      kernel.worker.postMessage({ t: 'run', runId, body: compiled.script.body, url, executionCount } satisfies KernelRequest);
     });
   }
 
@@ -347,9 +346,14 @@ export class KernelSession {
   private async interrupt(why: 'stopped' | 'time-limit'): Promise<StopResult> {
     const t0 = performance.now();
     const r = this.running;
-    if (!r || r.runId < 0) return { wasRunning: r !== null, machineLost: false, elapsedMs: 0 };
+    if (!r) return { wasRunning: false, machineLost: false, elapsedMs: 0 };
+    if (r.runId < 0) { // not on the kernel yet: it will not go there
+      r.cancelled = true;
+      return { wasRunning: true, machineLost: false, elapsedMs: performance.now() - t0 };
+    }
     this.setState('stopping');
-    Atomics.store(this.kernel.flag, 0, 1);
+    const kernel = this.live();
+    Atomics.store(kernel.flag, 0, 1);
     const ended = await new Promise<boolean>((resolve) => {
       const finish = r.finish;
       const timer = setTimeout(() => resolve(false), this.options.interruptGraceMs ?? 25);
@@ -362,8 +366,10 @@ export class KernelSession {
       }
       return { wasRunning: true, machineLost: false, elapsedMs: performance.now() - t0 };
     }
-    const kernel = this.kernel;
-    await this.kill(kernel);
+    // The worker may take a while to honour terminate() inside a long native call; the cell is
+    // over for the user now, and the old worker dies in the background.
+    kernel.alive = false;
+    void kernel.worker.terminate();
     const limitText = why === 'time-limit' ? `stopped after the time limit of ${this.options.timeoutMs ?? 600_000} ms` : 'the cell was stopped';
     r.finish({ t: 'killed', kind: why === 'time-limit' ? 'time-limit' : 'stopped', name: why === 'time-limit' ? 'TimeLimit' : 'Stopped', message: `${limitText}; it did not reach a safe point, so its machine was discarded` });
     const elapsedMs = performance.now() - t0;
@@ -407,9 +413,9 @@ export class KernelSession {
     if (this.running) await this.stop();
     this.config = view.config;
     this.setState('restarting');
-    await this.kill(this.kernel);
+    if (this.kernel) await this.kill(this.kernel);
     this.replaceMachine(reason, reason === 'config' ? 'The machine was rebuilt with the new configuration.' : 'The machine was restarted.');
-    await this.kernel.ready;
+    await this.live().ready;
     return view;
   }
 
@@ -421,11 +427,12 @@ export class KernelSession {
   /** Asks the kernel worker; rejects 'busy' while a cell runs (the worker answers between cells). */
   async inspect(req: { op: 'processes' | 'dmesg' | 'stats' } | { op: 'pagetable' | 'diff'; mmId: number; maxEntries?: number }): Promise<unknown> {
     if (this.running) throw hostError('busy', 'a cell is running; inspect the machine when it ends');
-    await this.kernel.ready;
+    const kernel = this.live();
+    await kernel.ready;
     const reqId = ++this.reqIds;
     return new Promise((resolve, reject) => {
       this.replies.set(reqId, { resolve, reject });
-      this.kernel.worker.postMessage({ t: 'inspect', reqId, ...req } as KernelRequest);
+      kernel.worker.postMessage({ t: 'inspect', reqId, ...req } as KernelRequest);
     });
   }
 
@@ -436,6 +443,6 @@ export class KernelSession {
   async dispose(): Promise<void> {
     this.disposed = true;
     this.running?.finish({ t: 'killed', kind: 'stopped', name: 'Stopped', message: 'the notebook was closed' });
-    await this.kill(this.kernel);
+    if (this.kernel) await this.kill(this.kernel);
   }
 }

@@ -25,9 +25,12 @@ function globalsDeclaration(names: readonly string[]): string {
   return `import type { Lab } from ${JSON.stringify(LAB_TS.replace(/\.ts$/, ''))};\ndeclare global {\n${decls}\n}\nexport {};\n`;
 }
 
+/** Parsed lib and engine files, shared by every checker in the process (SourceFiles are immutable). */
+const sharedFiles = new Map<string, ts.SourceFile>();
+
 /** A type checker for cells; reuse one per session. */
 export class CellTypechecker {
-  private readonly files = new Map<string, ts.SourceFile>();
+  private readonly files = sharedFiles;
   private old: ts.Program | undefined;
   private readonly globals: string;
 

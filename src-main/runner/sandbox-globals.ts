@@ -1,5 +1,5 @@
-// What a sandboxed script gets instead of the host's Math and Date, so runs reproduce. Used by
-// both sandbox workers (the headless runner's and the notebook kernel's), after lockdown().
+// What a notebook kernel's cells get instead of the host's Math and Date, so runs reproduce (the
+// same generator and clock as the headless sandbox's, src-main/runner/sandbox-worker.ts). After lockdown().
 
 /**
  * Math and Date for the script, so that runs reproduce: Math.random draws from a generator

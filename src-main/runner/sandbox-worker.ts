@@ -5,7 +5,6 @@
 // markers and the outcome go to the host as messages.
 import 'ses';
 import { parentPort, workerData } from 'node:worker_threads';
-import { reproducibleGlobals } from './sandbox-globals';
 
 lockdown({ errorTaming: 'unsafe', stackFiltering: 'verbose', overrideTaming: 'severe', consoleTaming: 'unsafe', domainTaming: 'unsafe' });
 
@@ -25,6 +24,33 @@ function firstLine(c: Compartment): number {
 function evaluatedFrame(err: unknown, first: number): { line: number; column: number } | null {
   const m = /<anonymous>:(\d+):(\d+)/.exec(err instanceof Error ? String(err.stack) : '');
   return m ? { line: Number(m[1]) - first + 1, column: Number(m[2]) } : null;
+}
+
+/**
+ * Math and Date for the script, so that runs reproduce: Math.random draws from a generator
+ * seeded by the machine's seed, and Date.now() / new Date() read the machine's simulated clock
+ * (milliseconds since the epoch at the modelled 2.445 GHz), not the host's.
+ */
+function reproducibleGlobals(lab: Record<string, unknown>, seed: number): Record<string, unknown> {
+  let state = (seed * 2654435761) >>> 0 || 1;
+  const random = (): number => { // xorshift32: a fixed sequence per seed
+    state ^= state << 13; state >>>= 0; state ^= state >>> 17; state ^= state << 5; state >>>= 0;
+    return state / 4294967296;
+  };
+  const math: Record<string, unknown> = {};
+  for (const k of Object.getOwnPropertyNames(Math)) math[k] = (Math as unknown as Record<string, unknown>)[k];
+  math['random'] = random;
+  const nowMs = (): number => Math.floor(((lab['machine_stats'] as () => { cycles: number })().cycles) / 2.445e6);
+  const RealDate = Date;
+  function LabDate(this: unknown, ...args: unknown[]): unknown {
+    const d = args.length ? new (RealDate as unknown as new (...a: unknown[]) => Date)(...args) : new RealDate(nowMs());
+    return new.target ? d : d.toString();
+  }
+  LabDate.now = nowMs;
+  LabDate.UTC = RealDate.UTC;
+  LabDate.parse = RealDate.parse;
+  LabDate.prototype = RealDate.prototype;
+  return { Math: harden(math), Date: harden(LabDate) };
 }
 
 /** Run the job and report: {t:'done'} or {t:'error', ...} with where it happened. */
