@@ -30,7 +30,7 @@ export const useDmesgStore = defineStore('dmesg', () => {
     const nb = useNotebookStore();
     const nbId = nb.id;
     if (!nbId) return;
-    const next = await nb.guard(() => useHost().dmesg(nbId));
+    const next = await nb.guard(() => useHost().dmesg(nbId), ['busy']);
     if (!next) return;
     newSince.value = next.length >= lines.value.length ? lines.value.length : 0;
     lines.value = next;

@@ -56,7 +56,7 @@ export const useMetricsStore = defineStore('metrics', () => {
     const nb = useNotebookStore();
     const nbId = nb.id;
     if (!nbId) return;
-    const s = await nb.guard(() => useHost().statsSnapshot(nbId));
+    const s = await nb.guard(() => useHost().statsSnapshot(nbId), ['busy']);
     if (s) stats.value = s;
   }
 

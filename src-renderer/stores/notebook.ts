@@ -34,13 +34,18 @@ export const useNotebookStore = defineStore('notebook', () => {
   const codeCells = computed(() => cells.value.filter((c): c is NbCodeCell => c.cell_type === 'code'));
   const selectedIndex = computed(() => cells.value.findIndex((c) => c.id === selectedId.value));
 
-  /** Runs `fn`, turning a rejection into the error banner; returns its value or undefined. */
-  async function guard<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  /**
+   * Runs `fn`, turning a rejection into the error banner; returns its value or undefined.
+   * Rejections whose code is in `quiet` (e.g. 'busy' for an inspection while a cell runs) are
+   * expected states, not errors: they only give undefined.
+   */
+  async function guard<T>(fn: () => Promise<T>, quiet: readonly string[] = []): Promise<T | undefined> {
     try {
       error.value = null;
       return await fn();
     } catch (e) {
-      error.value = e instanceof Error ? e.message : String(e);
+      const message = e instanceof Error ? e.message : String(e);
+      if (!quiet.some((code) => message.startsWith(`${code}:`))) error.value = message;
       return undefined;
     }
   }

@@ -29,7 +29,7 @@ export const usePageTablesStore = defineStore('pagetables', () => {
     if (!nbId) return;
     loading.value = true;
     try {
-      const list = await nb.guard(() => useHost().listProcesses(nbId));
+      const list = await nb.guard(() => useHost().listProcesses(nbId), ['busy']);
       if (!list) return;
       processes.value = list;
       if (mmId.value === null || !list.some((p) => p.mmId === mmId.value)) mmId.value = list[list.length - 1]?.mmId ?? null;
@@ -51,8 +51,8 @@ export const usePageTablesStore = defineStore('pagetables', () => {
       return;
     }
     const [snap, d] = await Promise.all([
-      nb.guard(() => useHost().pageTableSnapshot(nbId, mm, { maxEntries: MAX_ENTRIES })),
-      nb.guard(() => useHost().pageTableDiff(nbId, mm)),
+      nb.guard(() => useHost().pageTableSnapshot(nbId, mm, { maxEntries: MAX_ENTRIES }), ['busy', 'not-found']),
+      nb.guard(() => useHost().pageTableDiff(nbId, mm), ['busy', 'not-found']),
     ]);
     snapshot.value = snap ?? null;
     diff.value = d ?? null;

@@ -123,6 +123,7 @@ test('type code and get completion, signature help and hover docs from the lab d
   await page.keyboard.press(`${MOD}+k`);
   await page.keyboard.press(`${MOD}+i`);
   await expect(page.locator('.monaco-hover').filter({ hasText: 'mm_alloc' }).first()).toBeVisible({ timeout: 20_000 });
+  await page.keyboard.press('Escape');
 });
 
 test('a type error and a runtime error are marked on their lines', async () => {
@@ -163,6 +164,26 @@ test('a runaway cell is stopped and the notebook keeps working', async () => {
   await page.keyboard.press('Shift+Enter');
   await waitIdle();
   await expect(next.locator('.outputs')).toHaveText('42');
+});
+
+test('the TLB hit rate per CPU is charted live while run_workloads runs', async () => {
+  await page.keyboard.press('Alt+2');
+  const live = page.locator('#panel-charts section[aria-label="TLB hit rate over time"] figure.chart');
+  await newCodeCell();
+  await typeLines([
+    'const wm = mm_alloc();',
+    'const base = mmap(wm, 0, 4096 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);',
+    "run_workloads([{ cpu: 0, mm: wm, workload: { kind: 'zipf', base, pages: 4096, write_fraction: 0.3, accesses: 200_000_000, seed: 1 } }]);",
+  ]);
+  await page.keyboard.press(`${MOD}+Enter`);
+  await expect(live).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('kernel-state')).toContainText('kernel busy');
+  const first = Number(await live.getAttribute('data-points'));
+  await expect.poll(async () => Number(await live.getAttribute('data-points')), { timeout: 30_000 }).toBeGreaterThan(first);
+  await expect(live.locator('canvas')).toHaveAttribute('aria-label', /TLB hit rate per CPU.*cpu 0/);
+  await shot('live-tlb-hit-rate');
+  await page.getByRole('button', { name: /Stop/ }).click();
+  await waitIdle(30_000);
 });
 
 test('after a fault the page-table explorer shows the new pte and the struct page behind it', async () => {
@@ -219,5 +240,6 @@ test('dark theme, and no errors in the page console', async () => {
   await expect(page.locator('html.dark')).toHaveCount(1);
   await page.keyboard.press('Alt+2');
   await shot('dark-theme');
+  await expect(page.locator('.banner.error')).toHaveCount(0);
   expect(problems).toEqual([]);
 });
