@@ -77,18 +77,25 @@ export const useMachineStore = defineStore('machine', () => {
     draft.value = Object.fromEntries(params.value.map((p) => [p.name, p.default]));
   }
 
-  /** Restarts the machine with the draft (the host validates; a bad value leaves the machine as it was). */
+  /**
+   * Restarts the machine with the draft (the host validates it). The notebook's metadata takes
+   * the new overrides at once, so a save during the restart already has them; a rejected config
+   * puts the old ones back and leaves the machine as it was.
+   */
   async function apply(): Promise<boolean> {
     const nb = useNotebookStore();
     const nbId = nb.id;
     if (!nbId || problems.value.length) return false;
+    const wanted = overridesOf(params.value, draft.value);
+    const before = { ...(((nb.metadata['mmu_lab'] as { machine?: Record<string, unknown> } | undefined)?.machine) ?? {}) };
+    nb.setMachineMetadata(wanted);
     applying.value = true;
     try {
-      const v = await nb.guard(() => useHost().setMachineConfig(nbId, overridesOf(params.value, draft.value) as Partial<MachineConfig>));
+      const v = await nb.guard(() => useHost().setMachineConfig(nbId, wanted as Partial<MachineConfig>));
       if (v) {
         accept(v);
-        useNotebookStore().setMachineMetadata(v.overrides as Record<string, unknown>);
-      }
+        nb.setMachineMetadata(v.overrides as Record<string, unknown>);
+      } else nb.setMachineMetadata(before);
       return !!v;
     } finally {
       applying.value = false;

@@ -215,13 +215,24 @@ test('after a fault the page-table explorer shows the new pte and the struct pag
   await shot('page-table-explorer');
 });
 
+test('a machine parameter changed in the machine panel restarts the machine and is saved with the notebook', async () => {
+  await page.keyboard.press('Alt+1');
+  const ram = page.getByLabel('ram_mb (MiB)');
+  await ram.fill('192');
+  await page.getByRole('button', { name: 'Apply and restart' }).click();
+  await expect(page.locator('.statusbar')).toContainText('192 MiB');
+  await expect(page.getByRole('button', { name: 'Apply and restart' })).toBeDisabled();
+  await shot('machine-panel');
+});
+
 test('save, reopen, and find the outputs', async () => {
   page.once('dialog', (d) => void d.accept('e2e-session'));
   await page.getByRole('button', { name: 'Save As…' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Saved' })).toBeVisible();
   const file = join(served.notebooksDir, 'e2e-session.ipynb');
   expect(existsSync(file)).toBe(true);
-  const saved = JSON.parse(readFileSync(file, 'utf8')) as { cells: { outputs?: { text?: string | string[] }[] }[] };
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as { metadata: { mmu_lab: { machine: Record<string, unknown> } }; cells: { outputs?: { text?: string | string[] }[] }[] };
+  expect(saved.metadata.mmu_lab.machine['ram_mb']).toBe(192);
   const texts = saved.cells.flatMap((c) => c.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join('') : o.text ?? ''));
   expect(texts).toContain('42\n');
 
