@@ -21,6 +21,8 @@ export class FakeHost {
     { name: 'mode', type: 'choice', default: 'deterministic', choices: ['deterministic', 'parallel'], unit: '', description: 'mode', group: 'machine' },
   ];
   config: Record<string, unknown> = { cpus: 1, ram_mb: 64, pcid: false, mode: 'deterministic', seed: 1 };
+  /** When set, setMachineConfig rejects with this message (as the host does for a bad value). */
+  rejectConfig: string | null = null;
 
   constructor(public opened: OpenedNotebook) {}
 
@@ -56,6 +58,7 @@ export class FakeHost {
       machineParams: () => this.params,
       getMachineConfig: () => this.view(),
       setMachineConfig: (_id: string, partial: Record<string, unknown>) => {
+        if (this.rejectConfig) throw new Error(this.rejectConfig);
         this.config = { seed: 1, ...Object.fromEntries(this.params.map((p) => [p.name, p.default])), ...partial };
         return this.view();
       },

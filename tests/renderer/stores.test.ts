@@ -168,4 +168,16 @@ describe('machine store', () => {
     expect(nb.dirty).toBe(true);
     expect(machine.changed).toBe(false);
   });
+
+  it('a config the host rejects leaves the metadata as it was and shows why', async () => {
+    const { nb } = await start();
+    const machine = useMachineStore();
+    await machine.refresh();
+    host.rejectConfig = 'config: ram_mb must be at most 65536';
+    machine.setDraft('ram_mb', 1 << 20);
+    expect(await machine.apply()).toBe(false);
+    expect((nb.metadata['mmu_lab'] as { machine: unknown }).machine).toEqual({});
+    expect(nb.error).toBe('config: ram_mb must be at most 65536');
+    expect(machine.changed).toBe(true);
+  });
 });
