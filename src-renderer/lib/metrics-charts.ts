@@ -19,16 +19,23 @@ export function bucketBounds(i: number, subBits: number): [number, number] {
   return [2 ** e + s * unit, 2 ** e + (s + 1) * unit];
 }
 
-/** A histogram's non-empty buckets in ascending order: lower and upper bounds and counts. */
+/**
+ * A histogram's buckets in ascending order, from its lowest non-empty bucket to its highest with
+ * the empty ones between included (count 0), so a line drawn through them falls to zero where
+ * nothing was recorded: lower and upper bounds and counts.
+ */
 export function histogramBuckets(h: HistogramData): { lower: number[]; upper: number[]; count: number[] } {
   const subBits = Math.round(Math.log2(h.subBuckets));
-  const sorted = [...h.buckets].sort((a, b) => a[0] - b[0]);
+  const counts = new Map(h.buckets);
+  const indices = h.buckets.map(([i]) => i);
   const out = { lower: [] as number[], upper: [] as number[], count: [] as number[] };
-  for (const [i, c] of sorted) {
+  if (!indices.length) return out;
+  const first = Math.min(...indices), last = Math.max(...indices);
+  for (let i = first; i <= last; i++) {
     const [lo, hi] = bucketBounds(i, subBits);
     out.lower.push(lo);
     out.upper.push(hi);
-    out.count.push(c);
+    out.count.push(counts.get(i) ?? 0);
   }
   return out;
 }

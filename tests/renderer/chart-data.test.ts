@@ -63,5 +63,7 @@ describe('latency distributions', () => {
       expect(i).toBeGreaterThanOrEqual(0);
     }
     expect(b.lower).toEqual([...b.lower].sort((x, y) => x - y));
+    for (let k = 1; k < b.lower.length; k++) expect(b.lower[k]).toBe(b.upper[k - 1]);
+    expect(b.count.filter((c) => c > 0).length).toBe(h.toJSON().buckets.length);
   });
 });
