@@ -97,6 +97,7 @@ test('open an example, run all, and see charts drawn from real data', async () =
 
   await page.keyboard.press('Alt+2');
   await expect(page.getByRole('tab', { name: 'Charts' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.locator('#panel-charts')).toBeFocused();
   await expect(page.locator('#panel-charts figure.chart').first()).toBeVisible();
   await shot('charts-panel');
 });

@@ -104,5 +104,7 @@ describe('shortcuts', () => {
     expect(shortcutOf(key('¡', { altKey: true }, 'Digit1'), false)).toBe('panel-machine');
     expect(shortcutOf(key('3', { altKey: true }, 'Digit3'), false)).toBe('panel-pagetables');
     expect(shortcutOf(key('x'), false)).toBeNull();
+    expect(shortcutOf(key('º', { altKey: true }, 'Digit0'), false)).toBe('focus-notebook');
+    expect(shortcutOf(key('F1'), false)).toBe('help');
   });
 });
