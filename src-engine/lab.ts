@@ -30,6 +30,7 @@ import { swap_out_page } from './mm/swap_state';
 import { user_access } from './arch/x86/mm/fault';
 import { MemType } from './arch/x86/pgtable_types';
 import { run_workloads, stop_workers, type CpuJob, type RunOptions, type RunResult } from './smp/scheduler';
+import { withSimulatedLocks } from './smp/sim_locks';
 import { recordZap, zapThroughput, type ZapApi } from './metrics/catalog';
 import { checkChart, chartSummary, CHART_MIME, type ChartSpec } from './lab/chart';
 
@@ -464,7 +465,7 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
     run_workloads: (jobs: CpuJob[], options: RunOptions = {}): RunResult => {
       if (!Array.isArray(jobs)) throw new TypeError('run_workloads: jobs must be an array of { cpu, mm, workload }');
       for (const j of jobs) A.mm('run_workloads', j?.mm);
-      return run_workloads(m, jobs, options);
+      return withSimulatedLocks(m, options ?? {}, (opts) => run_workloads(m, jobs, opts));
     },
     /** The live statistics of the machine (counters per CPU, formulas, histograms). */
     stats_snapshot: () => m.stats.snapshot(),
