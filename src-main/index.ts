@@ -118,10 +118,12 @@ function updateTitle(): void {
 
 /** Native open/save dialogs for .ipynb files, attached to the window. */
 const dialogs: Dialogs = {
+  /** The .ipynb file the user picks, or null. */
   async open() {
     const r = await dialog.showOpenDialog(win!, { properties: ['openFile'], filters: [{ name: 'Jupyter notebooks', extensions: ['ipynb'] }] });
     return r.canceled ? null : (r.filePaths[0] ?? null);
   },
+  /** Where the user saves `name`, or null. */
   async save(name) {
     const r = await dialog.showSaveDialog(win!, { defaultPath: join(app.getPath('documents'), name), filters: [{ name: 'Jupyter notebooks', extensions: ['ipynb'] }] });
     return r.canceled || !r.filePath ? null : r.filePath;

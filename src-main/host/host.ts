@@ -77,6 +77,7 @@ export class LabHost implements HostMethods {
   private declarations: Promise<LabDeclarations> | null = null;
   private ids = 0;
 
+  /** Loads the recent list and the recovery folder, and starts the autosave timer. */
   constructor(private readonly options: HostOptions) {
     this.recent = new RecentFiles(options.settingsDir);
     this.recovery = new RecoveryStore(options.settingsDir);
@@ -107,6 +108,7 @@ export class LabHost implements HostMethods {
 
   // ---- app ----
 
+  /** Version, transport, platform and dialogs of this host. */
   async appInfo(): Promise<AppInfo> {
     return { version: this.options.version, mode: this.options.mode, platform: process.platform, nativeDialogs: this.options.dialogs !== null, notebooksDir: this.options.notebooksDir };
   }
@@ -125,6 +127,7 @@ export class LabHost implements HostMethods {
     return this.declarations;
   }
 
+  /** Every machine parameter with its default, unit and description. */
   async machineParams() {
     return machineParams();
   }
@@ -184,6 +187,7 @@ export class LabHost implements HostMethods {
     return this.open(loadNotebook(path) as NbNotebook, basename(path), path, origin, false);
   }
 
+  /** A new empty notebook named Untitled[-N].ipynb, not yet saved. */
   async newNotebook(): Promise<OpenedNotebook> {
     const untitled = new Set([...this.docs.values()].map((d) => d.name));
     let name = 'Untitled.ipynb';
@@ -191,12 +195,14 @@ export class LabHost implements HostMethods {
     return this.open(newNotebook() as NbNotebook, name, null, 'new', false);
   }
 
+  /** The notebook the user picks in the native Open dialog; null when cancelled, 'unavailable' without dialogs. */
   async openNotebookDialog(): Promise<OpenedNotebook | null> {
     if (!this.options.dialogs) throw hostError('unavailable', 'no native dialogs in browser mode: open a file with the file picker or drop it on the page');
     const path = await this.options.dialogs.open();
     return path === null ? null : this.openFile(path, 'file');
   }
 
+  /** Opens a file of the recent list; 'not-found' for any other path or a vanished file (then dropped from the list). */
   async openRecent(path: string): Promise<OpenedNotebook> {
     if (!this.recent.has(path)) throw hostError('not-found', `${path} is not on the recent-files list`);
     if (!existsSync(path)) {
@@ -206,14 +212,17 @@ export class LabHost implements HostMethods {
     return this.openFile(path, 'recent');
   }
 
+  /** The recent-files list, most recent first. */
   async listRecent() {
     return this.recent.list();
   }
 
+  /** Empties the recent-files list. */
   async clearRecent(): Promise<void> {
     this.recent.clear();
   }
 
+  /** The valid notebooks of the examples folder with their titles (invalid ones are skipped and reported on stderr). */
   async listExamples(): Promise<ExampleEntry[]> {
     let files: string[];
     try {
@@ -241,12 +250,14 @@ export class LabHost implements HostMethods {
     return { title: heading ? heading[1]!.trim() : file, description: para.replace(/\s+/g, ' ') };
   }
 
+  /** Opens an example as an unsaved copy; 'not-found' for a name that is not one. */
   async openExample(id: string): Promise<OpenedNotebook> {
     const examples = await this.listExamples();
     if (!examples.some((e) => e.id === id)) throw hostError('not-found', `no example named ${id}`);
     return this.open(loadNotebook(join(this.options.examplesDir, id)) as NbNotebook, id, null, 'example', false);
   }
 
+  /** Opens dropped or picked notebook text as an unsaved notebook; 'format' or 'bad-request' when it cannot be. */
   async openNotebookContent(name: string, text: string): Promise<OpenedNotebook> {
     const file = notebookFileName(name);
     return this.open(parseNotebook(text) as NbNotebook, file, null, 'dropped', false);
@@ -254,6 +265,7 @@ export class LabHost implements HostMethods {
 
   // ---- editing state, saving, closing ----
 
+  /** Records the renderer's document and dirty state (a clean state drops the recovery copy). */
   async notebookChanged(id: NotebookId, notebook: NbNotebook, dirty: boolean): Promise<void> {
     const doc = this.doc(id);
     const was = doc.dirty;
@@ -275,12 +287,14 @@ export class LabHost implements HostMethods {
     return { saved: true, name: doc.name, path };
   }
 
+  /** Saves to the notebook's file, or asks for one (saveNotebookAs) when it has none. */
   async saveNotebook(id: NotebookId, notebook: NbNotebook): Promise<SaveResult> {
     const doc = this.doc(id);
     if (doc.path === null) return this.saveNotebookAs(id, notebook);
     return this.writeTo(doc, doc.path, notebook);
   }
 
+  /** Saves under a name the user chose (dialog, or the notebooks folder in browser mode, never overwriting there). */
   async saveNotebookAs(id: NotebookId, notebook: NbNotebook, suggestedName?: string): Promise<SaveResult> {
     const doc = this.doc(id);
     const name = notebookFileName(suggestedName ?? doc.name);
@@ -294,6 +308,7 @@ export class LabHost implements HostMethods {
     return this.writeTo(doc, path, notebook);
   }
 
+  /** Forgets the notebook, its recovery copy and its kernel. */
   async closeNotebook(id: NotebookId): Promise<void> {
     const doc = this.doc(id);
     this.docs.delete(id);
@@ -302,6 +317,7 @@ export class LabHost implements HostMethods {
     await doc.session.dispose();
   }
 
+  /** The open notebooks as the renderer sees them. */
   async listOpen(): Promise<OpenedNotebook[]> {
     return [...this.docs.values()].map((d) => this.describe(d));
   }
@@ -328,10 +344,12 @@ export class LabHost implements HostMethods {
     }
   }
 
+  /** Notebooks autosaved by hosts that died (this host's own copies are not among them). */
   async listRecovered() {
     return this.recovery.listOrphans();
   }
 
+  /** Opens a recovered notebook (dirty) and removes its old recovery copy once the new one is written. */
   async restoreRecovered(recoveryId: string): Promise<OpenedNotebook> {
     const r = this.recovery.take(recoveryId);
     const opened = this.open(r.notebook, r.name, r.path, 'recovered', true);
@@ -339,6 +357,7 @@ export class LabHost implements HostMethods {
     return opened;
   }
 
+  /** Deletes a recovered notebook; 'not-found' when there is none by that id. */
   async discardRecovered(recoveryId: string): Promise<void> {
     this.recovery.take(recoveryId);
     this.recovery.remove(recoveryId);
@@ -346,28 +365,34 @@ export class LabHost implements HostMethods {
 
   // ---- kernel sessions ----
 
+  /** Runs one cell in the notebook's kernel session. */
   async runCell(id: NotebookId, cell: CellRequest) {
     return this.doc(id).session.runCell(cell);
   }
 
+  /** Runs cells in order in the notebook's kernel session. */
   async runAll(id: NotebookId, cells: CellRequest[]) {
     return this.doc(id).session.runAll(cells);
   }
 
+  /** Stops the running cell of the notebook (within 100 ms). */
   async stop(id: NotebookId) {
     return this.doc(id).session.stop();
   }
 
+  /** A fresh machine for the notebook, on `config` when given ('config' for a bad one, the old machine untouched). */
   async restartMachine(id: NotebookId, config?: Partial<MachineConfig>) {
     const session = this.doc(id).session;
     if (config !== undefined) LabHost.checkConfig(config);
     return session.restart(config, config === undefined ? 'restart' : 'config');
   }
 
+  /** The notebook's machine config and parameter descriptions. */
   async getMachineConfig(id: NotebookId) {
     return this.doc(id).session.getConfig();
   }
 
+  /** Rebuilds the notebook's machine on `config`; 'config' for a bad key or value, the old machine untouched. */
   async setMachineConfig(id: NotebookId, config: Partial<MachineConfig>) {
     const session = this.doc(id).session;
     LabHost.checkConfig(config);
@@ -385,25 +410,30 @@ export class LabHost implements HostMethods {
 
   // ---- inspecting ----
 
+  /** The live mms of the notebook's machine. */
   async listProcesses(id: NotebookId): Promise<ProcessInfo[]> {
     return (await this.doc(id).session.inspect({ op: 'processes' })) as ProcessInfo[];
   }
 
+  /** The page-table tree and vmas of one mm of the notebook's machine. */
   async pageTableSnapshot(id: NotebookId, mmId: number, options?: { maxEntries?: number }): Promise<PageTableSnapshot> {
     const v = (await this.doc(id).session.inspect({ op: 'pagetable', mmId, maxEntries: options?.maxEntries })) as Omit<PageTableSnapshot, 'notebookId' | 'mmId'>;
     return { notebookId: id, mmId, ...v };
   }
 
+  /** What the last cell changed in one mm's page tables. */
   async pageTableDiff(id: NotebookId, mmId: number): Promise<PageTableDiff> {
     const session = this.doc(id).session;
     const v = (await session.inspect({ op: 'diff', mmId })) as Omit<PageTableDiff, 'notebookId' | 'mmId' | 'cellId'>;
     return { notebookId: id, mmId, cellId: session.lastRunCellId, ...v };
   }
 
+  /** The kernel log of the notebook's machine. */
   async dmesg(id: NotebookId): Promise<string[]> {
     return (await this.doc(id).session.inspect({ op: 'dmesg' })) as string[];
   }
 
+  /** Every statistic of the notebook's machine. */
   async statsSnapshot(id: NotebookId): Promise<StatsSnapshot> {
     return (await this.doc(id).session.inspect({ op: 'stats' })) as StatsSnapshot;
   }

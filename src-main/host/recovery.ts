@@ -27,6 +27,7 @@ function alive(pid: number): boolean {
 export class RecoveryStore {
   readonly dir: string;
 
+  /** Uses (and creates) the recovery folder inside `settingsDir`. */
   constructor(settingsDir: string) {
     this.dir = join(settingsDir, 'recovery');
     mkdirSync(this.dir, { recursive: true });

@@ -81,6 +81,7 @@ export class KernelSession {
   private disposed = false;
   private progress: { done: number; total: number } | null = null;
 
+  /** A session on `machine` (a partial config over the defaults); its kernel starts on first use. */
   constructor(readonly notebookId: NotebookId, machine: Partial<MachineConfig>, private readonly events: SessionEvents, private readonly options: SessionOptions = {}) {
     this.config = configView(machine).config;
   }
@@ -118,7 +119,7 @@ export class KernelSession {
   /** Sends a status event when the state (or Run All progress) changes. */
   private setState(state: KernelState): void {
     this.state = state;
-    this.events.kernelStatus({ notebookId: this.notebookId, state, cellId: this.running?.cellId ?? null, progress: this.progress });
+    this.events.kernelStatus({ notebookId: this.notebookId, state, cellId: state === 'busy' || state === 'stopping' ? (this.running?.cellId ?? null) : null, progress: this.progress });
   }
 
   /** The session's kernel state. */

@@ -34,6 +34,7 @@ export class CellTypechecker {
   private old: ts.Program | undefined;
   private readonly globals: string;
 
+  /** A checker for scripts whose globals are the lab names `names`. */
   constructor(names: readonly string[]) {
     this.globals = globalsDeclaration(names);
   }

@@ -75,6 +75,16 @@ describe('dispatch: every handler', () => {
     expect(params.every((p) => p.description.length > 0)).toBe(true);
   });
 
+  it('labDeclarations gives Monaco the engine\'s declarations and a globals file naming every lab function', async () => {
+    const d = value<{ files: { path: string; text: string }[]; source: string }>(await dispatch(host, 'labDeclarations', []));
+    expect(d.source).toBe('generated');
+    const paths = d.files.map((f) => f.path);
+    expect(paths).toContain('file:///mmu-lab/src-engine/lab.d.ts');
+    const globals = d.files.find((f) => f.path === 'file:///mmu-lab/lab-globals.d.ts')!.text;
+    expect(globals).toContain('const mm_alloc: Lab["mm_alloc"];');
+    expect(globals).toContain('const zap_page_range: Lab["zap_page_range"];');
+  }, 120_000);
+
   it('newNotebook opens an untitled notebook with a kernel; openNotebookDialog is unavailable in browser mode', async () => {
     nb = value(await dispatch(host, 'newNotebook', []));
     expect(nb).toMatchObject({ name: 'Untitled.ipynb', path: null, origin: 'new', dirty: false });
