@@ -32,6 +32,7 @@ import { MemType } from './arch/x86/pgtable_types';
 import { run_workloads, stop_workers, type CpuJob, type RunOptions, type RunResult } from './smp/scheduler';
 import { recordZap, zapThroughput, type ZapApi } from './metrics/catalog';
 import { checkChart, chartSummary, CHART_MIME, type ChartSpec } from './lab/chart';
+import { cycles_to_ns as k_cycles_to_ns, CPU_GHZ } from './costs';
 
 export interface LabOptions {
   /** Where print() lines go (default: console.log). */
@@ -481,6 +482,13 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
       else out(chartSummary(c));
     },
     now_ns: (): number => Math.round(performance.now() * 1e6),
+    /** The modelled clock in GHz (the test machine's TSC, RESULTS.md): simulated cycles per nanosecond. */
+    CPU_GHZ,
+    /** Simulated cycles as simulated nanoseconds at the modelled clock (CPU_GHZ); a number, not host time. */
+    cycles_to_ns: (cycles: number): number => {
+      if (typeof cycles !== 'number' || !Number.isFinite(cycles)) throw new TypeError(`cycles_to_ns: cycles must be a finite number, got ${String(cycles)}`);
+      return k_cycles_to_ns(cycles);
+    },
   };
 
   /** Validate a zap_details object; check_mapping must be an address_space of this machine. */
