@@ -17,7 +17,7 @@ describe('cycles_to_ns', () => {
     const a = L.mmap(mm, 0, L.PAGE_SIZE, L.PROT_READ | L.PROT_WRITE, L.MAP_PRIVATE | L.MAP_ANONYMOUS);
     L.trace_start(['page_fault']);
     L.touch(mm, a, L.PAGE_SIZE, 'w');
-    const [ev] = L.trace_stop() as { cycles: number; sim_ns: number }[];
+    const [ev] = L.trace_stop() as unknown as { cycles: number; sim_ns: number }[];
     expect(ev!.cycles).toBeGreaterThan(0);
     expect(L.cycles_to_ns(ev!.cycles)).toBe(ev!.sim_ns);
   });
