@@ -3,7 +3,9 @@
 // stream output, and the first failure becoming that cell's error output (later cells do not run).
 import { compileScript, runCompiled, scriptPosition, describeFailure, quoteLine, ScriptCompileError, type LoadedLab } from '../cli/run-script';
 import { describeSandboxFailure, type SandboxHooks, type SandboxOutcome } from '../runner/sandbox';
-import { joinSource, type Notebook, type CodeCell, type Output } from './notebook';
+import { joinSource, CHART_MIME, type Notebook, type CodeCell, type Output } from './notebook';
+import { chartPngBase64 } from './chart-png';
+import type { ChartSpec } from '../../src-engine/lab/chart';
 
 /** How a notebook run ended: the failing cell's index (in nb.cells) and report, if any. */
 export type NotebookOutcome = { ok: true } | { ok: false; cell: number; report: string };
@@ -68,7 +70,7 @@ export async function executeNotebook(nb: Notebook, openLab: OpenLab, filename: 
   const onPrint = (l: string): void => { lines.set(current, [...(lines.get(current) ?? []), `${l}\n`]); echo?.(l); };
   const onDisplay = (bundle: Record<string, unknown>): void => {
     flushText();
-    if (current >= 0) (nb.cells[current] as CodeCell).outputs.push({ output_type: 'display_data', data: bundle, metadata: {} });
+    if (current >= 0) (nb.cells[current] as CodeCell).outputs.push({ output_type: 'display_data', data: withChartImage(bundle), metadata: {} });
     echo?.(String(bundle['text/plain'] ?? ''));
   };
   if (runner) {
@@ -94,6 +96,12 @@ export async function executeNotebook(nb: Notebook, openLab: OpenLab, filename: 
     const value = err instanceof Error ? err.message : String(err);
     return fail(nb, at.cell, name, report, [`cell ${at.cell + 1}, line ${at.line}: ${name}: ${value}`, ...report.split('\n').slice(1)]);
   }
+}
+
+/** A display bundle with, for a chart, its image/png rendering added (base64, as nbformat stores it). */
+export function withChartImage(bundle: Record<string, unknown>): Record<string, unknown> {
+  const chart = bundle[CHART_MIME] as ChartSpec | undefined;
+  return chart && Array.isArray(chart.series) ? { ...bundle, 'image/png': chartPngBase64(chart) } : bundle;
 }
 
 /**
