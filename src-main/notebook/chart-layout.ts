@@ -1,8 +1,9 @@
 // The layout of a chart, computed once and drawn twice: as SVG (export-html.ts) and as pixels
 // for the image/png a notebook stores (chart-png.ts). It turns a ChartSpec into a Scene: plain
 // shapes in pixel coordinates (axes, nice ticks with labels, grid, title, axis labels, legend,
-// series as polylines, dots or grouped bars). Text is laid out for a 6 px wide, 13 px tall
-// monospace cell (the bitmap font of the PNG; the SVG asks for a monospace font of that size).
+// series as polylines marked at each point when few, dots or grouped bars). Text is laid out
+// for a 6 px wide, 13 px tall monospace cell (the bitmap font of the PNG; the SVG asks for a
+// monospace font of that size).
 // Pure arithmetic, no I/O and no host API, so the same spec always gives the same scene.
 import type { ChartSpec } from '../../src-engine/lab/chart';
 
@@ -23,6 +24,8 @@ export interface Scene { width: number; height: number; title: string; shapes: S
 
 export const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2'];
 const INK = '#333333', GRID = '#e5e5e5';
+/** Line series of at most this many points also mark each point. */
+const MARKED_POINTS = 24;
 
 /** One axis: its range in data units, whether it is logarithmic, and the ticks to label. */
 interface Axis { lo: number; hi: number; log: boolean; ticks: number[] }
@@ -186,7 +189,10 @@ function seriesShapes(c: ChartSpec, series: ReturnType<typeof plottable>, xa: Ax
     if (c.kind === 'scatter' || (c.kind !== 'bar' && pts.length === 1)) for (const [x, y] of pts) shapes.push({ t: 'dot', x, y, r: 3, color });
     else if (c.kind === 'bar') {
       for (const [x, y] of pts) shapes.push({ t: 'rect', x: x - group / 2 + i * barW, y: Math.min(y, base), w: barW, h: Math.abs(base - y), fill: color });
-    } else shapes.push({ t: 'path', points: pts.flat(), color, width: 2 });
+    } else {
+      shapes.push({ t: 'path', points: pts.flat(), color, width: 2 });
+      if (pts.length <= MARKED_POINTS) for (const [x, y] of pts) shapes.push({ t: 'dot', x, y, r: 3, color });
+    }
   });
   return { shapes, points: all };
 }

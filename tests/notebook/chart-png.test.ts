@@ -144,4 +144,4 @@ describe('notebooks store charts as image/png too', () => {
   });
 });
 
-const GOLDEN = '48ade33cdd7272be2a7eb01b4e784ed7e86630aab4ec1b5c10138e8112a4e0d8';
+const GOLDEN = '919e65b42828fcf14ee59418505f1cb91df41a6ac7070cd0cf8250b30423dc21';
