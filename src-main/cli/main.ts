@@ -236,6 +236,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       return startCommand(command.config, io);
     case 'export':
       return exportCommand(command.notebook, command.output, io);
+    case 'sweep':
+      return (await import('./sweep')).sweepCommand(command, io);
   }
 }
 
