@@ -56,11 +56,12 @@ function niceStep(span: number, count: number): number {
 
 /**
  * A linear axis covering [min, max]: with `round`, widened to whole steps; otherwise exactly
- * [min, max] with only the ticks inside it. A single value gets a range around it.
+ * [min, max] with only the ticks inside it; `integer` keeps ticks on whole numbers. A single
+ * value gets a range around it.
  */
-function linearAxis(min: number, max: number, round: boolean): Axis {
+function linearAxis(min: number, max: number, round: boolean, integer = false): Axis {
   if (min === max) { const d = min === 0 ? 1 : Math.abs(min) / 10; min -= d; max += d; }
-  const step = niceStep(max - min, 5);
+  const step = integer ? Math.max(1, niceStep(max - min, 5)) : niceStep(max - min, 5);
   const lo = round ? Math.floor(min / step + 1e-9) * step : min;
   const hi = round ? Math.ceil(max / step - 1e-9) * step : max;
   const ticks: number[] = [];
@@ -123,7 +124,7 @@ function xAxis(c: ChartSpec, xs: number[]): Axis {
   if (c.kind !== 'bar') return linearAxis(min, max, true);
   const base = linearAxis(min, max, false);
   const gap = smallestGap(xs, (v) => frac(base, v)) * (base.hi - base.lo);
-  return linearAxis(min - gap * 0.6, max + gap * 0.6, false);
+  return linearAxis(min - gap * 0.6, max + gap * 0.6, false, xs.every(Number.isInteger)); // bars at whole x: categories or counts
 }
 
 /** The y axis: bars start from zero (or the bottom of a log axis). */
@@ -180,7 +181,7 @@ function seriesShapes(c: ChartSpec, series: ReturnType<typeof plottable>, xa: Ax
   const py = (v: number): number => box.b - frac(ya, v) * (box.b - box.t);
   const shapes: Shape[] = [], all: [number, number][] = [];
   const gap = smallestGap(series.flatMap((s) => s.x), (v) => frac(xa, v)) * (box.r - box.l);
-  const group = Math.min(gap * 0.8, 48), barW = Math.max(1, group / series.length);
+  const group = Math.min(gap * 0.8, 40 * series.length), barW = Math.max(1, group / series.length);
   const base = ya.log ? box.b : py(Math.min(Math.max(0, ya.lo), ya.hi));
   series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length]!;
