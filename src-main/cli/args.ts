@@ -23,7 +23,8 @@ export const USAGE = `Usage:
   mmu-lab run <script.ts> [--config key=value ...]   run an experiment script on a fresh machine
   mmu-lab run <notebook.ipynb> [-p name=value ...] [-o out.ipynb] [--config key=value ...]
                                                      run every cell, write the notebook with its outputs
-                                                     (in place unless -o); -p overrides a parameter;
+                                                     (charts as data and image/png; in place unless -o);
+                                                     -p overrides a parameter;
                                                      --json prints a machine-readable summary instead of print() lines
   mmu-lab start [--config key=value ...]             start the lab (an interactive session)
   mmu-lab export <notebook.ipynb> --html [-o out.html]
@@ -32,11 +33,12 @@ export const USAGE = `Usage:
                                                      run the notebook once per combination of the values
                                                      (the cross product), in parallel on N workers (default:
                                                      the number of CPUs), each on a fresh machine; -p names a
-                                                     notebook parameter or a machine setting (cpus, tlb_l1_entries,
-                                                     seed, ...). Writes outdir/run-NNN.ipynb, results.csv,
-                                                     results.json (every run's metric() values and machine
-                                                     statistics) and summary.ipynb (charts and the table);
-                                                     outdir defaults to <notebook>-sweep/. Exits 1 if a run failed.
+                                                     notebook parameter or a machine setting (cpus,
+                                                     tlb_l1_entries, seed, ...); values as for run -p.
+                                                     Writes outdir/run-NNN.ipynb, results.csv, results.json
+                                                     (every run's metric() values and machine statistics)
+                                                     and summary.ipynb (charts and the table); outdir
+                                                     defaults to <notebook>-sweep/. Exits 1 if a run failed.
   mmu-lab --help                                     show this help
 
 --config sets a machine parameter (repeatable), e.g. --config ram_mb=64 --config cpus=2.

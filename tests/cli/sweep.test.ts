@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, UsageError } from '../../src-main/cli/args';
+import { parseArgs, UsageError, USAGE } from '../../src-main/cli/args';
 import { planSweep, crossProduct, parameterNames, SweepError } from '../../src-main/cli/sweep';
 import { newNotebook, codeCell, markdownCell, parseNotebook, joinSource, type Notebook, type CodeCell } from '../../src-main/notebook/notebook';
 import { saveNotebook } from '../../src-main/notebook/store';
@@ -54,6 +54,7 @@ function withoutHostTime(r: SweepResults): unknown {
 
 describe('planning a sweep', () => {
   it('parses -p lists, --jobs and -o, and refuses malformed ones', () => {
+    expect(USAGE).toContain('mmu-lab sweep <notebook.ipynb> -p name=v1,v2,...');
     expect(parseArgs(['sweep', 'n.ipynb', '-p', 'cpus=1,2,4', '-p', 'mode=deterministic', '--jobs', '3', '-o', 'out'])).toEqual({
       kind: 'sweep', notebook: 'n.ipynb', axes: [{ name: 'cpus', values: [1, 2, 4] }, { name: 'mode', values: ['deterministic'] }], config: {}, output: 'out', jobs: 3,
     });
