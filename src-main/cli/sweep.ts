@@ -7,8 +7,8 @@ import { availableParallelism } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { join, dirname, basename } from 'node:path';
 import ts from 'typescript';
-import { PARAMS, resolveConfig, tlbGeometry } from '../../src-engine/params';
-import { resolveTlbGeometry } from '../../src-engine/arch/x86/mm/tlb_hw_geometry';
+import { PARAMS } from '../../src-engine/params';
+import { checkMachineConfig } from './machine-config';
 import { METRIC_MIME, type Metric, type MachineMetric } from '../../src-engine/lab/metric';
 import { LAB_VERSION, injectParameters, joinSource, type Notebook } from '../notebook/notebook';
 import { loadNotebook, saveNotebook, writeFileAtomic } from '../notebook/store';
@@ -78,7 +78,7 @@ export function planSweep(nb: Notebook, path: string, axes: readonly SweepAxisAr
     const pick = (kind: SweepAxis['kind']): Record<string, Value> => Object.fromEntries(classified.filter((a) => a.kind === kind).map((a) => [a.name, values[a.name]!]));
     const run: PlannedRun = { run: i + 1, file: `run-${String(i + 1).padStart(width, '0')}.ipynb`, values, params: pick('parameter'), machine: { ...machine, ...pick('machine') } };
     try {
-      resolveTlbGeometry(tlbGeometry(resolveConfig(run.machine), 0)); // the cross-field checks a machine makes when it boots
+      checkMachineConfig(run.machine);
     } catch (err) {
       throw new SweepError(`${run.file} (${describeValues(values)}): ${(err as Error).message}`);
     }

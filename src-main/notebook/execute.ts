@@ -78,8 +78,11 @@ export async function executeNotebook(nb: Notebook, openLab: OpenLab, filename: 
     flushText();
     if (o.ok) return { ok: true };
     const origin = o.at ? (script.map.findOrigin(o.at.line, o.at.column) as { lineNumber?: number }) : {};
-    const at = origin.lineNumber !== undefined ? cellOf(origin.lineNumber) : { cell: current, line: 0 };
     const report = describeSandboxFailure(script, o, quoteLine);
+    if (origin.lineNumber === undefined && current < 0) { // the sandbox failed before any cell ran (e.g. a machine it cannot build)
+      return fail(nb, code[0]?.i ?? 0, o.name, report, [`before the first cell ran: ${o.name}: ${o.message}`, ...report.split('\n').slice(1)]);
+    }
+    const at = origin.lineNumber !== undefined ? cellOf(origin.lineNumber) : { cell: current, line: 0 };
     return fail(nb, at.cell, o.name, report, [`cell ${at.cell + 1}, line ${at.line}: ${o.name}: ${o.message}`, ...report.split('\n').slice(1)]);
   }
   const loaded = await openLab(onPrint, onDisplay);

@@ -149,6 +149,13 @@ describe('mmu-lab sweep', () => {
     expect(failed.cells.flatMap((c) => (c.cell_type === 'code' ? c.outputs : [])).some((o) => o.output_type === 'error')).toBe(true);
   });
 
+  it('run refuses a machine that could not boot, in one line, before the sandbox starts', async () => {
+    saveNotebook(join(scratch, 'tiny.ipynb'), tiny());
+    const r = await mmuLab(['run', 'tiny.ipynb', '--config', 'tlb_l1_entries=32', '-o', 'never.ipynb']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('mmu-lab: cannot create the machine: TLB geometry: l1_entries (32) must be a multiple of l1_ways (64)\n');
+  });
+
   it('exits 2 naming a -p that is neither a parameter nor a machine setting, and runs nothing', async () => {
     saveNotebook(join(scratch, 'tiny.ipynb'), tiny());
     const r = await mmuLab(['sweep', 'tiny.ipynb', '-p', 'tlb_entries=32,64', '-o', 'never']);
