@@ -162,15 +162,38 @@ function legendBox(box: Box, w: number, h: number, points: [number, number][]): 
   return best;
 }
 
-/** A point list with consecutive points that land on the same half pixel dropped. */
+/**
+ * A point list with consecutive points that land on the same half pixel dropped; a long run of
+ * points with x never decreasing keeps, per pixel column, only its first, lowest, highest and
+ * last points (the line drawn looks the same).
+ */
 function decimate(points: [number, number][]): [number, number][] {
+  let sorted = points.length > 2000;
+  for (let i = 1; sorted && i < points.length; i++) if (points[i]![0] < points[i - 1]![0]) sorted = false;
+  const kept = sorted ? columnExtremes(points) : points;
   const out: [number, number][] = [];
   let lx = NaN, ly = NaN;
-  for (const [x, y] of points) {
+  for (const [x, y] of kept) {
     const kx = Math.round(x * 2), ky = Math.round(y * 2);
     if (kx === lx && ky === ly) continue;
     lx = kx; ly = ky;
     out.push([x, y]);
+  }
+  return out;
+}
+
+/** Per pixel column of points sorted by x: the first, lowest, highest and last point, in order. */
+function columnExtremes(points: [number, number][]): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < points.length; ) {
+    const col = Math.floor(points[i]![0]);
+    let j = i, lo = i, hi = i;
+    for (; j < points.length && Math.floor(points[j]![0]) === col; j++) {
+      if (points[j]![1] < points[lo]![1]) lo = j;
+      if (points[j]![1] > points[hi]![1]) hi = j;
+    }
+    for (const k of [...new Set([i, lo, hi, j - 1])].sort((a, b) => a - b)) out.push(points[k]!);
+    i = j;
   }
   return out;
 }
@@ -180,7 +203,7 @@ function seriesShapes(c: ChartSpec, series: ReturnType<typeof plottable>, xa: Ax
   const px = (v: number): number => box.l + frac(xa, v) * (box.r - box.l);
   const py = (v: number): number => box.b - frac(ya, v) * (box.b - box.t);
   const shapes: Shape[] = [], all: [number, number][] = [];
-  const gap = smallestGap(series.flatMap((s) => s.x), (v) => frac(xa, v)) * (box.r - box.l);
+  const gap = c.kind === 'bar' ? smallestGap(series.flatMap((s) => s.x), (v) => frac(xa, v)) * (box.r - box.l) : 0;
   const group = Math.min(gap * 0.8, 40 * series.length), barW = Math.max(1, group / series.length);
   const base = ya.log ? box.b : py(Math.min(Math.max(0, ya.lo), ya.hi));
   series.forEach((s, i) => {

@@ -95,7 +95,9 @@ function writeMatch(w: BitWriter, length: number, distance: number): void {
   if (DIST_EXTRA[dc]) w.bits(distance - DIST_BASE[dc]!, DIST_EXTRA[dc]!);
 }
 
-const WINDOW = 32768, HASH_BITS = 15, MAX_CHAIN = 24, MAX_MATCH = 258;
+const WINDOW = 32768, HASH_BITS = 15, MAX_MATCH = 258;
+/** Search effort: at most this many earlier positions per match, and stop at a match this long (zlib's max_chain, nice_length). */
+const MAX_CHAIN = 24, NICE_MATCH = 96;
 
 /** The zlib stream (RFC 1950) of data: one DEFLATE block with fixed codes, greedy LZ77 matching. */
 export function deflate(data: Uint8Array): Uint8Array {
@@ -115,7 +117,7 @@ export function deflate(data: Uint8Array): Uint8Array {
       for (let chain = 0; cand >= 0 && i - cand <= WINDOW && chain < MAX_CHAIN; chain++) {
         let l = 0;
         while (l < limit && data[cand + l] === data[i + l]) l++;
-        if (l > bestLen) { bestLen = l; bestDist = i - cand; if (l === limit) break; }
+        if (l > bestLen) { bestLen = l; bestDist = i - cand; if (l >= NICE_MATCH) break; }
         const next = prev[cand & (WINDOW - 1)]!;
         if (next >= cand) break;
         cand = next;

@@ -144,4 +144,4 @@ describe('notebooks store charts as image/png too', () => {
   });
 });
 
-const GOLDEN = '919e65b42828fcf14ee59418505f1cb91df41a6ac7070cd0cf8250b30423dc21';
+const GOLDEN = '6c35f318ae3f60c6464068eb4f1edb55c4411662dace3358abeba2b7c346f65d';
