@@ -165,7 +165,7 @@ function metricCatalog(gathered: Gathered[]): Record<string, MetricInfo> {
 /** Runs every planned run on `jobs` workers, writing run notebooks into outdir; the results in run order. */
 export async function runSweep(plan: SweepPlan, outdir: string, options: SweepOptions): Promise<SweepResults> {
   const startedAt = new Date(), t0 = performance.now();
-  mkdirSync(outdir, { recursive: true });
+  mkdirSync(outdir, { recursive: true }); // for callers other than sweepCommand
   const done: { result: RunResult; gathered: Gathered }[] = [];
   await pool(plan.runs, options.jobs, async (run) => {
     const r = await runOne(plan, run, outdir, options);
@@ -221,6 +221,12 @@ export async function sweepCommand(cmd: SweepCommand, io: CliIo): Promise<number
     return 1;
   }
   const outdir = cmd.output ?? join(dirname(cmd.notebook), `${basename(cmd.notebook, '.ipynb')}-sweep`);
+  try {
+    mkdirSync(outdir, { recursive: true });
+  } catch (err) {
+    io.stderr.write(`mmu-lab sweep: cannot create the output folder '${outdir}': ${(err as Error).message}\n`);
+    return 1;
+  }
   const jobs = cmd.jobs ?? Math.max(1, availableParallelism());
   const kinds = plan.axes.map((a) => `${a.name} (${a.kind === 'machine' ? 'machine setting' : 'notebook parameter'})`).join(', ');
   io.stderr.write(`mmu-lab sweep: ${plan.runs.length} runs of ${cmd.notebook} over ${kinds}, ${Math.min(jobs, plan.runs.length)} at a time, into ${outdir}\n`);
