@@ -129,9 +129,9 @@ export function runsTable(r: SweepResults, metrics: string[]): { text: string; h
 function description(r: SweepResults): string {
   const failed = r.runs.filter((x) => x.status === 'failed');
   const axes = r.parameters.map((p) => `- \`${p.name}\` (${p.kind === 'machine' ? 'machine setting' : 'notebook parameter'}): ${p.values.map(String).join(', ')}`);
-  const seed = (r.machine['seed'] as number | undefined) ?? 1;
+  const seed = r.parameters.some((p) => p.name === 'seed') ? 'seed as swept' : `seed ${(r.machine['seed'] as number | undefined) ?? 1}`;
   return [`# Sweep of ${r.notebook}`, '',
-    `${r.runs.length} run${r.runs.length === 1 ? '' : 's'} of \`${r.notebook}\`, one per combination of these values, each on a fresh machine (seed ${seed}, MMU Lab ${r.lab_version}):`, '',
+    `${r.runs.length} run${r.runs.length === 1 ? '' : 's'} of \`${r.notebook}\`, one per combination of these values, each on a fresh machine (${seed}, MMU Lab ${r.lab_version}):`, '',
     ...axes, '',
     failed.length ? `${r.runs.length - failed.length} ran to the end; ${failed.length} failed: ${failed.map((x) => x.notebook).join(', ')}.` : 'Every run ran to the end.', '',
     'Each run\'s executed notebook is beside this file (`run-NNN.ipynb`). `results.csv` and `results.json` hold every metric of every run: ' +

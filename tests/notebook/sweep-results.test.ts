@@ -4,7 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import { createLab } from '../../src-engine/lab';
 import { resultsCsv, mainMetrics, sweepChart, runsTable, summaryNotebook, type SweepResults, type RunResult } from '../../src-main/notebook/sweep-results';
-import { serializeNotebook, parseNotebook, CHART_MIME, type CodeCell } from '../../src-main/notebook/notebook';
+import { serializeNotebook, parseNotebook, joinSource, CHART_MIME, type CodeCell } from '../../src-main/notebook/notebook';
 
 /** A run of the made-up sweep: cycles grow with cpus and pages, the hit rate only with pages. */
 function run(n: number, cpus: number, mode: string, ok = true): RunResult {
@@ -60,6 +60,8 @@ describe('sweep results', () => {
   it('writes a summary notebook that validates, with stable ids, charts with images, and the table', () => {
     const nb = parseNotebook(serializeNotebook(summaryNotebook(results)));
     expect(nb.cells[0]!.cell_type).toBe('markdown');
+    expect(joinSource(nb.cells[0]!.source)).toContain('6 runs of `exp.ipynb`, one per combination of these values, each on a fresh machine (seed 3, MMU Lab 0.1.0)');
+    expect(joinSource(nb.cells[0]!.source)).toContain('5 ran to the end; 1 failed: run-006.ipynb.');
     expect(nb.cells.map((c) => c.id)).toEqual(nb.cells.map((_, i) => `sweep-summary-${i + 1}`));
     const charts = nb.cells.slice(1, -1) as CodeCell[];
     expect(charts).toHaveLength(4); // (knee, cycles) x (cpus, mode)
