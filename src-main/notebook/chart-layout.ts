@@ -70,21 +70,24 @@ function linearAxis(min: number, max: number, round: boolean, integer = false): 
 }
 
 /**
- * A log axis (values > 0) widened to whole decades, ticked at powers of ten, or at 1-2-5 steps
- * when it spans two decades or less.
+ * A log axis (values > 0). Over more than two decades: widened to whole decades and ticked at
+ * powers of ten. Over two or less: the values with a little room, ticked at 1-2-5 steps (or at
+ * the extreme values when no such step falls inside).
  */
 function logAxis(min: number, max: number): Axis {
   let d0 = Math.floor(Math.log10(min) + 1e-9), d1 = Math.ceil(Math.log10(max) - 1e-9);
-  if (d1 === d0) d1++;
-  const ticks: number[] = [];
   if (d1 - d0 <= 2) {
-    for (let d = d0; d <= d1; d++) for (const m of [1, 2, 5]) { const v = clean(m * 10 ** d); if (v <= 10 ** d1 * (1 + 1e-9)) ticks.push(v); }
-  } else {
-    const every = Math.ceil((d1 - d0) / 8);
-    d0 = Math.floor(d0 / every) * every;
-    for (let d = d0; d <= d1; d += every) ticks.push(clean(10 ** d));
-    d1 = Math.max(d1, d0 + every * (ticks.length - 1));
+    const lo = min === max ? min / 2 : min / 1.15, hi = min === max ? max * 2 : max * 1.15;
+    let ticks: number[] = [];
+    for (let d = d0 - 1; d <= d1; d++) for (const m of [1, 2, 5]) { const v = clean(m * 10 ** d); if (v >= lo && v <= hi) ticks.push(v); }
+    if (ticks.length < 2) ticks = [...new Set([clean(min), clean(max)])];
+    return { lo, hi, log: true, ticks };
   }
+  const ticks: number[] = [];
+  const every = Math.ceil((d1 - d0) / 8);
+  d0 = Math.floor(d0 / every) * every;
+  for (let d = d0; d <= d1; d += every) ticks.push(clean(10 ** d));
+  d1 = Math.max(d1, d0 + every * (ticks.length - 1));
   return { lo: clean(10 ** d0), hi: clean(10 ** d1), log: true, ticks };
 }
 

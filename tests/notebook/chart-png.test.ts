@@ -97,10 +97,11 @@ describe('chart images', () => {
     expect(decodePng(chartPng(checkChart({ title: 'one', series: [{ name: 'p', x: [5], y: [5] }] }))).width).toBe(640);
   });
 
-  it('ticks a log axis at powers of ten, or 1-2-5 within two decades, labelled compactly', () => {
+  it('ticks a log axis at powers of ten, or 1-2-5 (else its extremes) within two decades, labelled compactly', () => {
     const ticks = (c: ChartSpec): string[] => layoutChart(c).shapes.filter((s) => s.t === 'text' && s.anchor === 'middle' && !s.bold && !s.vertical && s.text !== c.x_label).map((s) => (s as { text: string }).text);
     expect(ticks(reach)).toEqual(['10', '100', '1000', '10k']);
-    expect(ticks(checkChart({ title: 'cpus', log_x: true, series: [{ name: 's', x: [1, 2, 4, 8], y: [1, 2, 3, 4] }] }))).toEqual(['1', '2', '5', '10']);
+    expect(ticks(checkChart({ title: 'cpus', log_x: true, series: [{ name: 's', x: [1, 2, 4, 8], y: [1, 2, 3, 4] }] }))).toEqual(['1', '2', '5']);
+    expect(ticks(checkChart({ title: 'narrow', log_x: true, series: [{ name: 's', x: [3, 4], y: [1, 2] }] }))).toEqual(['3', '4']);
     expect([tickLabel(0.30000000000000004), tickLabel(2.5e-5), tickLabel(1500000), tickLabel(-20000)]).toEqual(['0.3', '2.5e-5', '1.5M', '-20k']);
   });
 
