@@ -35,6 +35,7 @@ import { run_threads, type ThreadJob, type ThreadOptions, type ThreadsResult } f
 import { recordZap, zapThroughput, type ZapApi } from './metrics/catalog';
 import { checkChart, chartSummary, CHART_MIME, type ChartSpec } from './lab/chart';
 import { cycles_to_ns as k_cycles_to_ns, CPU_GHZ } from './costs';
+import { checkMetric, metricSummary, METRIC_MIME } from './lab/metric';
 
 export interface LabOptions {
   /** Where print() lines go (default: console.log). */
@@ -492,6 +493,12 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
       const bundle = { 'text/plain': chartSummary(c), [CHART_MIME]: c };
       if (opts.display) opts.display(bundle);
       else out(chartSummary(c));
+    },
+    /** metric(name, value, unit?): report a named result of the experiment (`mmu-lab sweep` tabulates it per run). */
+    metric: (name: string, value: number, unit = ''): void => {
+      const r = checkMetric(name, value, unit);
+      if (opts.display) opts.display({ 'text/plain': metricSummary(r), [METRIC_MIME]: r });
+      else out(metricSummary(r));
     },
     now_ns: (): number => Math.round(performance.now() * 1e6),
     /** The modelled clock in GHz (the test machine's TSC, RESULTS.md): simulated cycles per nanosecond. */

@@ -5,10 +5,11 @@
 // markers and the outcome go to the host as messages.
 import 'ses';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { MachineMetric } from '../../src-engine/lab/metric';
 
 lockdown({ errorTaming: 'unsafe', stackFiltering: 'verbose', overrideTaming: 'severe', consoleTaming: 'unsafe', domainTaming: 'unsafe' });
 
-interface Job { body: string; names: string[]; marker: string | null; config: Record<string, unknown> }
+interface Job { body: string; names: string[]; marker: string | null; config: Record<string, unknown>; collectStats?: boolean }
 
 const port = parentPort!;
 const job = workerData as Job;
@@ -53,6 +54,16 @@ function reproducibleGlobals(lab: Record<string, unknown>, seed: number): Record
   return { Math: harden(math), Date: harden(LabDate) };
 }
 
+/** When the job asked for them, send the machine's statistics as they stand now (the end of the run). */
+async function postStats(lab: Record<string, unknown>): Promise<void> {
+  if (!job.collectStats) return;
+  const { machineMetrics } = await import('../../src-engine/lab/metric'); // the engine loads after lockdown
+  const snap = (lab['stats_snapshot'] as () => Parameters<typeof machineMetrics>[0])();
+  const cycles = (lab['machine_stats'] as () => { cycles: number })().cycles;
+  const metrics: Record<string, MachineMetric> = machineMetrics(snap, cycles);
+  port.postMessage({ t: 'stats', metrics });
+}
+
 /** Run the job and report: {t:'done'} or {t:'error', ...} with where it happened. */
 async function run(): Promise<void> {
   const { createLab } = await import('../../src-engine/lab');
@@ -67,8 +78,10 @@ async function run(): Promise<void> {
   const fn = c.evaluate(`${head}${job.body}\n})`) as (...a: unknown[]) => Promise<void>;
   try {
     await fn(...values);
+    await postStats(lab);
     port.postMessage({ t: 'done' });
   } catch (e) {
+    await postStats(lab).catch(() => {}); // a machine broken by the failure has no statistics to give
     const err = e as { name?: unknown; message?: unknown; address?: unknown };
     const at = evaluatedFrame(e, first);
     port.postMessage({
