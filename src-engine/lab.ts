@@ -31,6 +31,8 @@ import { swap_out_page } from './mm/swap_state';
 import { user_access } from './arch/x86/mm/fault';
 import { MemType } from './arch/x86/pgtable_types';
 import { run_workloads, stop_workers, type CpuJob, type RunOptions, type RunResult } from './smp/scheduler';
+import { withSimulatedLocks } from './smp/sim_locks';
+import { run_threads, type ThreadJob, type ThreadOptions, type ThreadsResult } from './smp/threads';
 import { recordZap, zapThroughput, type ZapApi } from './metrics/catalog';
 import { checkChart, chartSummary, CHART_MIME, type ChartSpec } from './lab/chart';
 
@@ -465,7 +467,17 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
     run_workloads: (jobs: CpuJob[], options: RunOptions = {}): RunResult => {
       if (!Array.isArray(jobs)) throw new TypeError('run_workloads: jobs must be an array of { cpu, mm, workload }');
       for (const j of jobs) A.mm('run_workloads', j?.mm);
-      return run_workloads(m, jobs, options);
+      return withSimulatedLocks(m, options ?? {}, (opts) => run_workloads(m, jobs, opts));
+    },
+    /**
+     * run_threads(threads, options): loop each thread's run(i) on its CPU ({ cpu, run,
+     * iterations?, think_cycles? }), interleaved by simulated time: the thread whose CPU is
+     * behind runs next, and inside a call the others catch up at the kernel's preemption points
+     * (gup's retry). Stops when every thread is done or options.until() is true.
+     */
+    run_threads: (threads: ThreadJob[], options: ThreadOptions = {}): ThreadsResult => {
+      if (m.workersRunning) throw new TypeError('run_threads: CPU workers are running; call it before or after run_workloads');
+      return run_threads(m, threads, options ?? {});
     },
     /** The live statistics of the machine (counters per CPU, formulas, histograms). */
     stats_snapshot: () => m.stats.snapshot(),

@@ -11,6 +11,8 @@ export class DeadlockError extends Error {
 }
 
 const SPIN_LIMIT = 1 << 22;
+/** Write holds a semaphore remembers for simulated contention (readers may lag the writer). */
+const SIM_HOLDS = 16;
 
 /**
  * How lock waits behave on this thread. On one thread (the default) a held lock can never be
@@ -24,6 +26,19 @@ export const lockWaits = {
   waitWord: new Int32Array(new SharedArrayBuffer(4)),
   /** Told of every contended acquisition: the lock's kind (LOCK_*) and host nanoseconds waited. */
   record: null as ((kind: number, ns: number) => void) | null,
+};
+
+/**
+ * Deterministic runs model mmap_sem contention in simulated time (src-engine/SMP.md): while
+ * `clock` is set (the lab sets it around a deterministic run_workloads), a writer's hold is
+ * remembered as the window of simulated cycles it spanned on its CPU, and a reader whose CPU
+ * clock falls inside the last such window waits, in simulated cycles, until it ends (`wait`).
+ */
+export const simulatedLocks = {
+  /** The simulated clock of the CPU taking a lock now; null outside deterministic runs. */
+  clock: null as (() => number) | null,
+  /** Told of every simulated wait: the lock's kind (LOCK_*) and the cycles waited. */
+  wait: null as ((kind: number, cycles: number) => void) | null,
 };
 
 // Lock kinds whose contention is measured (the order of metrics/catalog.ts LOCKS).
@@ -75,6 +90,11 @@ export class SpinLock {
 
 /** A reader/writer semaphore on one Int32 word: 0 free, n > 0 readers, -1 a writer. */
 export class RwSemaphore {
+  /** The last write holds in simulated cycles, [from, until) pairs (see simulatedLocks). */
+  private holds: number[] = [];
+  /** The simulated clock when the current writer took it, or -1. */
+  private writeStart = -1;
+
   constructor(readonly words: Int32Array, readonly index: number, readonly name: string) {}
 
   /** Take for read if no writer holds it; true on success. */
@@ -91,16 +111,39 @@ export class RwSemaphore {
     return Atomics.compareExchange(this.words, this.index, 0, -1) === 0;
   }
   down_read(): void {
+    if (simulatedLocks.clock) this.simulatedReadWait(simulatedLocks.clock());
     if (this.down_read_trylock()) return;
     const t0 = performance.now();
     for (let i = 0; waitStep(i); i++) if (this.down_read_trylock()) { contended(LOCK_MMAP_SEM, t0); return; }
     throw new DeadlockError(`down_read(${this.name}) while it is held for write`);
   }
   down_write(): void {
+    this.down_write_locked();
+    if (simulatedLocks.clock) this.writeStart = simulatedLocks.clock();
+  }
+  /** Take for write, waiting (host time) while it is held. */
+  private down_write_locked(): void {
     if (this.down_write_trylock()) return;
     const t0 = performance.now();
     for (let i = 0; waitStep(i); i++) if (this.down_write_trylock()) { contended(LOCK_MMAP_SEM, t0); return; }
     throw new DeadlockError(`down_write(${this.name}) while it is held`);
+  }
+  /** A reader at simulated time `now` inside one of the recent write holds waits until it ends. */
+  private simulatedReadWait(now: number): void {
+    const h = this.holds;
+    for (let i = 0; i < h.length; i += 2) {
+      if (now >= h[i]! && now < h[i + 1]!) { simulatedLocks.wait?.(LOCK_MMAP_SEM, h[i + 1]! - now); return; }
+    }
+  }
+  /** Remember the write hold ending now (joined to the last one when they touch); keeps the last SIM_HOLDS. */
+  private simulatedWriteHold(end: number): void {
+    const from = this.writeStart, h = this.holds;
+    this.writeStart = -1;
+    if (from < 0 || end <= from) return;
+    const n = h.length;
+    if (n && from >= h[n - 2]! && from <= h[n - 1]!) { h[n - 1] = Math.max(h[n - 1]!, end); return; }
+    h.push(from, end);
+    if (h.length > 2 * SIM_HOLDS) h.splice(0, 2);
   }
   up_read(): void {
     if (Atomics.compareExchange(this.words, this.index, 1, 0) === 1) return; // the only reader: one CAS
@@ -110,6 +153,7 @@ export class RwSemaphore {
   }
   up_write(): void {
     if (Atomics.compareExchange(this.words, this.index, -1, 0) !== -1) throw new Error(`up_write(${this.name}) without a writer holding it`);
+    if (simulatedLocks.clock) this.simulatedWriteHold(simulatedLocks.clock());
   }
   /** 0 free, n readers, -1 writer. */
   get state(): number {

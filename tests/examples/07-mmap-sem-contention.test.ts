@@ -1,0 +1,45 @@
+// experiments/07-mmap-sem-contention.ipynb, run headless as the CLI runs it: while a mapper maps
+// and unmaps, faults wait for mmap_sem, more so as the CPUs grow; without it nothing waits.
+import { describe, it, expect } from 'vitest';
+import { runNotebook, type NotebookRun } from './run-notebook-b';
+
+const NB = '07-mmap-sem-contention.ipynb';
+
+interface Row { cpus: number; mapper: boolean; faultsPerS: number; contended: number; waitCycles: number; meanWait: number }
+
+/** The result table's rows. */
+function rows(run: NotebookRun): Row[] {
+  return run.lines.filter((l) => /^\d+ +(yes|no) /.test(l)).map((l) => {
+    const f = l.split(/ +/);
+    return { cpus: Number(f[0]), mapper: f[1] === 'yes', faultsPerS: Number(f[4]), contended: Number(f[5]), waitCycles: Number(f[6]), meanWait: Number(f[7]) };
+  });
+}
+
+describe('experiments/07-mmap-sem-contention.ipynb', () => {
+  it('lock wait grows with the CPUs while the mapper runs, is zero without it, and costs throughput', async () => {
+    const run = await runNotebook(NB);
+    expect(run.errors).toEqual([]);
+    expect(run.status).toBe(0);
+    const r = rows(run);
+    expect(r.map((x) => x.cpus)).toEqual([1, 1, 2, 2, 4, 4, 8, 8]);
+    const without = r.filter((x) => !x.mapper), withMapper = r.filter((x) => x.mapper);
+    for (const x of without) expect([x.contended, x.waitCycles]).toEqual([0, 0]);
+    for (let i = 1; i < withMapper.length; i++) {
+      expect(withMapper[i]!.contended).toBeGreaterThan(withMapper[i - 1]!.contended);
+      expect(withMapper[i]!.waitCycles).toBeGreaterThan(withMapper[i - 1]!.waitCycles);
+    }
+    expect(withMapper[3]!.meanWait).toBeGreaterThan(withMapper[0]!.meanWait); // each munmap shoots down more CPUs
+    for (let i = 0; i < without.length; i++) expect(withMapper[i]!.faultsPerS).toBeLessThan(without[i]!.faultsPerS);
+    expect(without[3]!.faultsPerS / without[0]!.faultsPerS).toBeCloseTo(8, 1); // no shared lock: linear scaling
+    expect(run.lines[0]).toMatch(/lock_contended.mmap_sem in acquisitions, lock_wait_cycles.mmap_sem in cycles/);
+    expect(run.charts.map((c) => c.title)).toEqual(['Fault throughput (simulated time)', 'Time faults waited for mmap_sem']);
+    expect(run.charts[1]!.series[0]!.y).toEqual(withMapper.map((x) => x.waitCycles));
+  });
+
+  it('reproduces: the same seed gives the same table', async () => {
+    const a = await runNotebook(NB, ['-p', 'faults_per_cpu=256', '--no-typecheck']);
+    const b = await runNotebook(NB, ['-p', 'faults_per_cpu=256', '--no-typecheck']);
+    expect(rows(a).length).toBe(8);
+    expect(rows(a)).toEqual(rows(b));
+  });
+});
