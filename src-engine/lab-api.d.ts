@@ -605,6 +605,51 @@ interface RunResult {
   tlb_hit_rate: { cpu: number; t: number[]; v: number[] }[];
 }
 
+/**
+ * One thread of run_threads: a process on `cpu` that calls `run(i)` for i = 0, 1, 2, ... (its loop
+ * body: usually kernel calls such as madvise or proc_mem_rw), spending `think_cycles` of user
+ * time before each iteration.
+ */
+interface ThreadJob {
+  /** The CPU the thread runs on (each CPU at most one thread). */
+  cpu: number;
+  /** The loop body; its i-th call is iteration i. What it returns is ignored. */
+  run: (i: number) => unknown;
+  /** How many iterations (default: until `until` says stop, or max_iterations). */
+  iterations?: number;
+  /** Simulated cycles spent in user space before each iteration (default 1000), jittered 0.5–1.5× by the seeded RNG. */
+  think_cycles?: number;
+}
+
+/** Options of run_threads. */
+interface ThreadOptions {
+  /** Checked after every iteration: returning true stops every thread there. */
+  until?: () => boolean;
+  /** Upper bound on any thread's iterations (default 100 000), so a race that is never won still ends. */
+  max_iterations?: number;
+}
+
+/** How one thread of run_threads ended. */
+interface ThreadOutcome {
+  cpu: number;
+  /** Iterations it ran. */
+  iterations: number;
+  /** Simulated cycles its CPU spent. */
+  cycles: number;
+}
+
+/** What run_threads returns. */
+interface ThreadsResult {
+  /** Simulated cycles from the start to the last thread's last iteration. */
+  cycles: number;
+  /** Each thread's outcome, in the order of the threads. */
+  threads: ThreadOutcome[];
+  /** Iterations that ran inside another thread's call, at one of its preemption points. */
+  preemptions: number;
+  /** True when `until` ended the run. */
+  stopped: boolean;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Output
 // ---------------------------------------------------------------------------------------------
@@ -1321,6 +1366,17 @@ declare function touch(mm: mm_struct, start: number, len: number, mode: 'r' | 'w
  * signal is reported in its outcome (`signal`), not thrown. See CpuJob for custom patterns.
  */
 declare function run_workloads(jobs: CpuJob[], options?: RunOptions): RunResult;
+
+/**
+ * Run kernel-call loops on several CPUs, interleaved deterministically by simulated time: the
+ * thread whose CPU is behind runs its next iteration; inside a call, at the preemption points the
+ * kernel has (get_user_pages' cond_resched between a fault and its retry), the other threads
+ * whose CPUs are behind run until they catch up, which is what those CPUs did meanwhile. So races
+ * such as Dirty COW (proc_mem_rw against madvise(MADV_DONTNEED)) happen, and the same script,
+ * config and seed reproduce them. Not while CPUs run on workers (TypeError). An exception thrown
+ * by a thread ends the run and propagates.
+ */
+declare function run_threads(threads: ThreadJob[], options?: ThreadOptions): ThreadsResult;
 
 // ---------------------------------------------------------------------------------------------
 // Output and time
