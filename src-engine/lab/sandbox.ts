@@ -1,10 +1,13 @@
 // The SES sandbox core, shared by the script sandbox (src-main/runner/sandbox-worker.ts) and the
-// CPU workers that run custom access patterns (workload/custom_sandbox.ts): one lockdown configuration, a
-// seeded Math, and evaluation of untrusted source as a function whose parameters are the only
-// names it may use. Passing names as parameters is also what keeps the code fast: a global read
-// through a Compartment's scope costs ~250 ns, a parameter ~1 ns.
+// pattern threads that run custom access patterns beside the CPU workers (workload/custom_sandbox.ts):
+// one lockdown configuration, a seeded Math, and evaluation of untrusted source as a function
+// whose parameters are the only names it may use. Passing names as parameters is also what keeps
+// the code fast: a global read through a Compartment's scope costs ~250 ns, a parameter ~1 ns.
 // Importing this module loads SES (it adds lockdown, harden and Compartment to this thread's
-// globals); only lockdownOnce() changes the intrinsics.
+// globals); only lockdownOnce() changes the intrinsics. Lockdown has a price on V8 (Node 20):
+// once Object.prototype is frozen, every typed-array element store takes a slow path (~25x
+// slower), so a locked-down thread runs the engine several times slower (DataView stores are not
+// affected).
 import 'ses';
 
 /** How every lab sandbox locks JavaScript down (errors and stacks stay readable for reports). */
