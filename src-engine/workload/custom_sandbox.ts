@@ -94,7 +94,7 @@ export class PatternSource {
   private fillWrites(writes: DataView, at: number, n: number): void {
     const f = this.spec.write_fraction;
     if (f === 0 || f === 1) {
-      for (let k = 0; k < n; k++) writes.setUint8(at + k, f);
+      new Uint8Array(writes.buffer, writes.byteOffset + at, n).fill(f); // a builtin: not slowed by lockdown
       return;
     }
     for (let k = 0; k < n; k++) writes.setUint8(at + k, +(this.rw.nextFloat() < f));
