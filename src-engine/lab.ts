@@ -8,6 +8,7 @@ import * as T from './arch/x86/pgtable_types';
 import { Args, page, pte_ptr, wrap_page } from './lab/objects';
 import { check_invariants as check_machine } from './lab/invariants';
 import { KernelBug } from './kernel/bug';
+import type { SpinLock } from './kernel/locking';
 import { mm_alloc as k_mm_alloc, dup_mm, mmput as k_mmput } from './kernel/fork';
 import { do_mmap, do_munmap, find_vma as k_find_vma } from './mm/mmap';
 import { do_mprotect } from './mm/mprotect';
@@ -362,7 +363,7 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
       }
       return m.memtypes.reserve(pfn * T.PAGE_SIZE, (pfn + npages) * T.PAGE_SIZE, type, false).err;
     },
-    pte_alloc_map_lock: (mm: unknown, addr: number): { ptep: pte_ptr; ptl: object } | null => {
+    pte_alloc_map_lock: (mm: unknown, addr: number): { ptep: pte_ptr; ptl: SpinLock } | null => {
       const x = A.mm('pte_alloc_map_lock', mm);
       const lp = get_locked_pte(x, A.uint('pte_alloc_map_lock', 'addr', addr));
       if (!lp) return null;
