@@ -1388,5 +1388,20 @@ declare function print(...values: unknown[]): void;
 /** Show a chart in the cell's output (stored as data plus a rendering in notebooks; a one-line summary in a terminal). TypeError naming the first problem of a bad spec. */
 declare function chart(spec: ChartSpec): void;
 
+/**
+ * Report a named result of the experiment: one line `[metric] name = value unit` in the output,
+ * stored in a notebook as data, and tabulated per run by `mmu-lab sweep` beside the machine's own
+ * statistics. `name` is 1-64 letters, digits, `_ . -` and may not be a machine statistic's name;
+ * `value` must be finite; `unit` is free text of at most 32 characters ('' for none; units in host
+ * time such as 'ns' or '.../s' are kept apart from simulated results in sweeps). TypeError otherwise.
+ */
+declare function metric(name: string, value: number, unit?: string): void;
+
+/** CPU_GHZ = 2.445: the modelled CPU clock in GHz (the test machine's TSC, RESULTS.md), i.e. simulated cycles per simulated nanosecond. */
+declare const CPU_GHZ: number;
+
+/** Simulated cycles as simulated nanoseconds at CPU_GHZ (for comparing with the host's figures in RESULTS.md); not host time. */
+declare function cycles_to_ns(cycles: number): number;
+
 /** The host's monotonic clock in nanoseconds, for timing the lab itself (simulated time is in cycles: machine_stats().cycles, RunResult.cycles). */
 declare function now_ns(): number;

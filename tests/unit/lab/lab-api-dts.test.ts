@@ -135,11 +135,12 @@ describe('the lab declaration file', () => {
 
   it('gives every constant the value the runtime has, at the start of its doc comment', () => {
     const lab = createLab({ ram_mb: 4, max_vmas: 16, max_mms: 1 }) as unknown as Record<string, unknown>;
-    const documented = [...text.matchAll(/\/\*\* (\w+) = (-?(?:0x)?[0-9a-f]+): [^]*?\*\/\ndeclare const (\w+): (number|pgprot_t);/g)];
+    const documented = [...text.matchAll(/\/\*\* (\w+) = (-?(?:0x[0-9a-f]+|\d+(?:\.\d+)?)): [^]*?\*\/\ndeclare const (\w+): (number|pgprot_t);/g)];
     const constants = declared.filter((n) => typeof lab[n] !== 'function');
     expect(documented.map((m) => m[3]).sort()).toEqual([...constants].sort());
     for (const [, name, value, decl, type] of documented) {
       expect(name, `${decl}'s doc names another constant`).toBe(decl);
+      if (value!.includes('.')) { expect(lab[name!], name).toBe(Number(value)); continue; } // a fraction: compared as a number
       const actual = type === 'number' ? BigInt(lab[name!] as number) : (lab['pgprot_val'] as (p: unknown) => bigint)(lab[name!]);
       expect(actual, name).toBe(value!.startsWith('-') ? -BigInt(value!.slice(1)) : BigInt(value!));
     }
