@@ -4,6 +4,12 @@
 import { fileURLToPath } from 'node:url';
 import { register } from 'tsx/esm/api';
 
+// A reader that goes away (`mmu-lab run x.ts | head`) is not an error of the run: stop quietly,
+// as Unix tools do, instead of dying on an unhandled EPIPE.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 register({ tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)) });
 const { main } = await import(new URL('../src-main/cli/main.ts', import.meta.url).href);
 const status = await main(process.argv.slice(2));

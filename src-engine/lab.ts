@@ -8,6 +8,7 @@ import * as T from './arch/x86/pgtable_types';
 import { Args, page, pte_ptr, wrap_page } from './lab/objects';
 import { check_invariants as check_machine } from './lab/invariants';
 import { KernelBug } from './kernel/bug';
+import type { SpinLock } from './kernel/locking';
 import { mm_alloc as k_mm_alloc, dup_mm, mmput as k_mmput } from './kernel/fork';
 import { do_mmap, do_munmap, find_vma as k_find_vma } from './mm/mmap';
 import { do_mprotect } from './mm/mprotect';
@@ -34,6 +35,8 @@ import { withSimulatedLocks } from './smp/sim_locks';
 import { run_threads, type ThreadJob, type ThreadOptions, type ThreadsResult } from './smp/threads';
 import { recordZap, zapThroughput, type ZapApi } from './metrics/catalog';
 import { checkChart, chartSummary, CHART_MIME, type ChartSpec } from './lab/chart';
+import { cycles_to_ns as k_cycles_to_ns, CPU_GHZ } from './costs';
+import { checkMetric, metricSummary, METRIC_MIME } from './lab/metric';
 
 export interface LabOptions {
   /** Where print() lines go (default: console.log). */
@@ -360,7 +363,7 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
       }
       return m.memtypes.reserve(pfn * T.PAGE_SIZE, (pfn + npages) * T.PAGE_SIZE, type, false).err;
     },
-    pte_alloc_map_lock: (mm: unknown, addr: number): { ptep: pte_ptr; ptl: object } | null => {
+    pte_alloc_map_lock: (mm: unknown, addr: number): { ptep: pte_ptr; ptl: SpinLock } | null => {
       const x = A.mm('pte_alloc_map_lock', mm);
       const lp = get_locked_pte(x, A.uint('pte_alloc_map_lock', 'addr', addr));
       if (!lp) return null;
@@ -492,7 +495,20 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
       if (opts.display) opts.display(bundle);
       else out(chartSummary(c));
     },
+    /** metric(name, value, unit?): report a named result of the experiment (`mmu-lab sweep` tabulates it per run). */
+    metric: (name: string, value: number, unit = ''): void => {
+      const r = checkMetric(name, value, unit);
+      if (opts.display) opts.display({ 'text/plain': metricSummary(r), [METRIC_MIME]: r });
+      else out(metricSummary(r));
+    },
     now_ns: (): number => Math.round(performance.now() * 1e6),
+    /** The modelled clock in GHz (the test machine's TSC, RESULTS.md): simulated cycles per nanosecond. */
+    CPU_GHZ,
+    /** Simulated cycles as simulated nanoseconds at the modelled clock (CPU_GHZ); a number, not host time. */
+    cycles_to_ns: (cycles: number): number => {
+      if (typeof cycles !== 'number' || !Number.isFinite(cycles)) throw new TypeError(`cycles_to_ns: cycles must be a finite number, got ${String(cycles)}`);
+      return k_cycles_to_ns(cycles);
+    },
   };
 
   /** Validate a zap_details object; check_mapping must be an address_space of this machine. */

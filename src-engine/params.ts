@@ -74,7 +74,7 @@ export const PARAMS: { [K in keyof MachineConfig]: ParamSpec<MachineConfig[K]> }
   mode: { default: 'deterministic', unit: '', description: "'deterministic': every CPU on one thread under a seeded scheduler (bit-identical runs); 'parallel': a worker thread per CPU (see src-engine/SMP.md)", check: (v) => (v === 'deterministic' || v === 'parallel' ? null : "'deterministic' or 'parallel'") },
   quantum: { default: 64, unit: 'accesses', description: 'accesses a CPU makes before the scheduler (and its IPI mailbox) gets a look in', check: int(1, 1 << 20) },
   tlb_l1_entries: { default: 64, unit: 'entries', description: 'L1 dTLB capacity (the test machine: 64, CPUID 0x80000005)', check: int(1, 4096) },
-  tlb_l1_ways: { default: 64, unit: 'ways', description: 'L1 dTLB associativity (64 = fully associative, as on the test machine)', check: int(1, 4096) },
+  tlb_l1_ways: { default: 64, unit: 'ways', description: 'L1 dTLB associativity (64 = fully associative, as on the test machine; ways at or above the entries mean fully associative)', check: int(1, 4096) },
   tlb_l2_entries: { default: 2048, unit: 'entries', description: 'second-level STLB capacity (the test machine: 2048, CPUID 0x80000006)', check: int(1, 65536) },
   tlb_l2_ways: { default: 16, unit: 'ways', description: 'STLB associativity (the baselines give only its size; 16 is an assumption)', check: int(1, 65536) },
   tlb_policy: { default: 'lru', unit: '', description: "TLB replacement policy: 'lru', 'plru' or 'random' (seeded)", check: (v) => (v === 'lru' || v === 'plru' || v === 'random' ? null : "'lru', 'plru' or 'random'") },
@@ -100,9 +100,14 @@ export const PARAMS: { [K in keyof MachineConfig]: ParamSpec<MachineConfig[K]> }
   cost_free_page: { default: 470, unit: 'cycles', description: 'returning a page to the allocator (RESULTS.md §4: anon DONTNEED 368 ns/page, less the above)', check: int(0, 1 << 20) },
 };
 
-/** The TLB geometry of a machine config (see arch/x86/mm/tlb_hw_geometry.ts). */
+/**
+ * The TLB geometry of a machine config (see arch/x86/mm/tlb_hw_geometry.ts). A level cannot have
+ * more ways than entries: ways at or above the entries mean fully associative, so changing only
+ * tlb_l1_entries (say to 32) keeps the test machine's fully associative L1.
+ */
 export function tlbGeometry(c: MachineConfig, cpu: number) {
-  return { l1_entries: c.tlb_l1_entries, l1_ways: c.tlb_l1_ways, l2_entries: c.tlb_l2_entries, l2_ways: c.tlb_l2_ways,
+  return { l1_entries: c.tlb_l1_entries, l1_ways: Math.min(c.tlb_l1_ways, c.tlb_l1_entries),
+    l2_entries: c.tlb_l2_entries, l2_ways: Math.min(c.tlb_l2_ways, c.tlb_l2_entries),
     policy: c.tlb_policy, pcid: c.pcid, pwc_entries: c.pwc_entries, seed: (c.seed * 64 + cpu) % (2 ** 31 - 1) };
 }
 

@@ -10,8 +10,9 @@ import { ipi_poll } from '../arch/x86/mm/tlb';
 import { run_accesses } from '../arch/x86/mm/fault';
 import { UserSignal } from '../kernel/bug';
 import { createAccessStream, type Workload } from '../workload/patterns';
-import { customStream, type CustomWorkload } from '../workload/custom';
 import type { AccessStream } from '../workload/stream';
+import { PatternThread } from '../workload/pattern_worker_client';
+import type { CustomJob } from '../workload/custom_sandbox';
 import { C_CMD, C_STATE, C_RUN_ACTIVE, C_JOB_DONE, C_STOP, CMD_IDLE, CMD_RUN, CMD_EXIT, STATE_READY, STATE_RUNNING, STATE_DONE, STATE_FAILED,
   readJson, writeJson, type WorkerJob, type WorkerResult } from './worker_protocol';
 
@@ -31,11 +32,18 @@ const attention = new Int32Array(boot.attention);
 const wakeHost = (): void => { Atomics.add(attention, 0, 1); Atomics.notify(attention, 0); };
 m.delegate = { box: new DelegateMailbox(boot.delegate), poll: () => ipi_poll(m), wake: wakeHost };
 
+/** The thread that runs this CPU's custom patterns in the SES sandbox (started by the first custom job). */
+const patterns = new PatternThread(boot.cpu);
+
+/** Whether a job runs a custom pattern (written in the script) rather than a built-in workload. */
+const isCustom = (job: WorkerJob): boolean => (job.workload as { kind: string }).kind === 'custom';
+
 /** Run one job to its end (or until the process is killed); the outcome. */
 function runJob(job: WorkerJob): WorkerResult {
   const cpu = m.cpus[boot.cpu]!;
   const mm = m.mmView(job.mmId);
-  const stream = (job.workload as { kind: string }).kind === 'custom' ? customJobStream(job.workload as CustomJob) : createAccessStream(job.workload as Workload, boot.cpu);
+  const custom = isCustom(job) ? patterns.stream(job.workload as CustomJob, { poll: () => ipi_poll(m), stop: () => Atomics.load(ctl, C_STOP) !== 0 }) : null;
+  const stream: AccessStream = custom ?? createAccessStream(job.workload as Workload, boot.cpu);
   const addrs = new Float64Array(job.quantum), writes = new Uint8Array(job.quantum);
   const faults = { n: 0 };
   const clock0 = cpu.clock, log0 = m.log.lines.length;
@@ -50,8 +58,10 @@ function runJob(job: WorkerJob): WorkerResult {
   } catch (e) {
     if (!(e instanceof UserSignal)) throw e;
     signal = { name: e.name, address: e.address, message: e.message };
+  } finally {
+    custom?.close();
   }
-  return { accesses: done.n, faults: faults.n, cycles: cpu.clock - clock0, activeMm: cpu.active_mm ? cpu.active_mm.id : -1, signal, dmesg: m.log.lines.slice(log0), staleTlb: m.staleTlb.splice(0), trace: traceOut() };
+  return { accesses: done.n, faults: faults.n, cycles: cpu.clock - clock0, activeMm: cpu.active_mm ? cpu.active_mm.id : -1, signal, dmesg: m.log.lines.slice(log0), staleTlb: m.staleTlb.splice(0), trace: traceOut(), patternError: custom?.error ?? null };
 }
 
 /** This CPU's trace events, ready to cross to the host (mm objects become mm ids). */
@@ -60,19 +70,6 @@ function traceOut(): Record<string, unknown>[] {
   const events = m.trace.stop().map((e) => ({ ...e, mm: (e['mm'] as { id?: number } | undefined)?.id ?? e['mm'] }));
   if (dropped) m.log.printk(`trace: cpu ${boot.cpu} dropped ${dropped} events past the limit`);
   return events;
-}
-
-type CustomJob = CustomWorkload & { params: unknown };
-
-/**
- * The stream of a custom pattern: its source compiled here (it sees only its arguments
- * (i, rng, params); scripts get no more isolation than this until the experiments sandbox).
- */
-function customJobStream(w: CustomJob): AccessStream {
-  const fn = new Function(`"use strict"; return (${w.source});`)() as (i: number, rng: unknown, params: unknown) => number;
-  if (typeof fn !== 'function') throw new TypeError('the custom pattern did not compile to a function');
-  const { params, ...spec } = w;
-  return customStream((i, rng) => fn(i, rng, params), spec, boot.cpu);
 }
 
 /** After its job, keep taking IPIs until the host ends the run. */

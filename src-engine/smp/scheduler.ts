@@ -271,10 +271,11 @@ function run_parallel(m: Machine, jobs: CpuJob[], opts: RunOptions): RunResult {
 /** Fold the workers' reports into the host's view of the machine and the run's result. */
 function parallelResult(m: Machine, jobs: CpuJob[], results: Map<number, WorkerResult>, interval: ReturnType<Machine['stats']['beginInterval']>, samples: TimeSeries[], hostMs: number): RunResult {
   const cpus: CpuOutcome[] = [];
-  let failure: string | null = null;
+  let failure: string | null = null, patternError: string | null = null;
   for (const j of jobs) {
     const r = results.get(j.cpu)!;
     if (r.error) failure ??= `CPU ${j.cpu}: ${r.error}`;
+    if (r.patternError) patternError ??= `run_workloads: the custom pattern of CPU ${j.cpu} failed after ${r.accesses} accesses: ${r.patternError}`;
     for (const line of r.dmesg) m.log.printk(line);
     m.staleTlb.push(...r.staleTlb);
     const cpu = m.cpus[j.cpu]!;
@@ -284,6 +285,7 @@ function parallelResult(m: Machine, jobs: CpuJob[], results: Map<number, WorkerR
   }
   const stats = m.stats.endInterval(interval);
   if (failure) throw new Error(`run_workloads: a CPU worker failed: ${failure}`);
+  if (patternError) throw new Error(patternError); // the workers stay usable: it ended only that job
   return { cycles: Math.max(...cpus.map((c) => c.cycles)), host_ms: hostMs, cpus, stats,
     tlb_hit_rate: samples.map((s, cpu) => ({ cpu, ...s.points(512) })).filter((s) => s.t.length) };
 }

@@ -37,6 +37,8 @@ export interface WorkerResult {
   /** Trace events of this CPU (mm fields as mm ids), when the host was tracing. */
   trace: Record<string, unknown>[];
   error?: string;
+  /** Why a custom pattern ended the job early (it did not compile, threw, or gave a bad address). */
+  patternError?: string | null;
 }
 
 /** Write a JSON value into a mailbox (length word + UTF-8); throws RangeError if too large. */

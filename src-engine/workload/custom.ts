@@ -1,7 +1,7 @@
-// Custom access patterns: a function (i, rng) => address written in a script. The script sandbox
-// will compile its source inside each CPU worker (CustomPatternCompiler is that seam); this file
-// turns the compiled function into an AccessStream, so it runs in the worker's hot loop rather
-// than as a per-access callback to the script's thread. Every address it returns is checked.
+// Custom access patterns: a function (i, rng) => address written in a script. In parallel mode a
+// CPU worker compiles its source in its SES sandbox (custom_sandbox.ts); this file turns the
+// compiled function into an AccessStream, so it runs in the worker's hot loop rather than as a
+// per-access callback to the script's thread. Every address it returns is checked.
 
 import { WORKLOAD_FIELDS } from './spec';
 import { StreamBase, streamRngs, type AccessStream } from './stream';
@@ -19,7 +19,7 @@ export interface PatternRng {
 export type CustomPattern = (i: number, rng: PatternRng) => number;
 
 /** A custom workload as a script states it; `source` is the text of a function expression
- *  `(i, rng) => address`, compiled by the sandbox, not here. */
+ *  `(i, rng, params) => address`, compiled by the worker's sandbox (custom_sandbox.ts), not here. */
 export interface CustomWorkload {
   kind: 'custom';
   source: string;
@@ -27,9 +27,6 @@ export interface CustomWorkload {
   accesses: number;
   seed: number;
 }
-
-/** The sandbox's compiler: source text to a pattern, run in the same compartment as scripts. */
-export type CustomPatternCompiler = (source: string) => CustomPattern;
 
 const CUSTOM_KEYS = ['kind', 'source', 'write_fraction', 'accesses', 'seed'] as const;
 
@@ -49,7 +46,7 @@ export function resolveCustomWorkload(spec: unknown): CustomWorkload {
 }
 
 /** Throws the guard's TypeError for a bad address `a` returned for access i. */
-function badAddress(a: unknown, i: number): never {
+export function badAddress(a: unknown, i: number): never {
   const shown = typeof a === 'number' ? String(a) : `${typeof a} ${JSON.stringify(a) ?? ''}`.trim();
   throw new TypeError(`custom pattern returned ${shown} for access ${i}; an address must be a non-negative safe integer`);
 }

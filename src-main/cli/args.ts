@@ -8,7 +8,11 @@ export type Command =
   | { kind: 'run'; script: string; config: Record<string, ConfigValue>; params: Record<string, ConfigValue>; output: string | null; json?: boolean; typecheck?: false }
   | { kind: 'start'; config: Record<string, ConfigValue> }
   | { kind: 'export'; notebook: string; output: string | null }
+  | { kind: 'sweep'; notebook: string; axes: SweepAxisArg[]; config: Record<string, ConfigValue>; output: string | null; jobs: number | null; typecheck?: false }
   | { kind: 'help' };
+
+/** One `-p name=v1,v2,...` of a sweep: a name and the values it takes, in the order given. */
+export interface SweepAxisArg { name: string; values: ConfigValue[] }
 
 /** A command line that cannot be understood; `message` is meant for the user. */
 export class UsageError extends Error {
@@ -19,11 +23,22 @@ export const USAGE = `Usage:
   mmu-lab run <script.ts> [--config key=value ...]   run an experiment script on a fresh machine
   mmu-lab run <notebook.ipynb> [-p name=value ...] [-o out.ipynb] [--config key=value ...]
                                                      run every cell, write the notebook with its outputs
-                                                     (in place unless -o); -p overrides a parameter;
+                                                     (charts as data and image/png; in place unless -o);
+                                                     -p overrides a parameter;
                                                      --json prints a machine-readable summary instead of print() lines
   mmu-lab start [--config key=value ...]             start the lab (an interactive session)
   mmu-lab export <notebook.ipynb> --html [-o out.html]
                                                      one self-contained HTML report, charts drawn
+  mmu-lab sweep <notebook.ipynb> -p name=v1,v2,... [-p ...] [-o outdir] [--jobs N] [--config key=value ...]
+                                                     run the notebook once per combination of the values
+                                                     (the cross product), in parallel on N workers (default:
+                                                     the number of CPUs), each on a fresh machine; -p names a
+                                                     notebook parameter or a machine setting (cpus,
+                                                     tlb_l1_entries, seed, ...); values as for run -p.
+                                                     Writes outdir/run-NNN.ipynb, results.csv, results.json
+                                                     (every run's metric() values and machine statistics)
+                                                     and summary.ipynb (charts and the table); outdir
+                                                     defaults to <notebook>-sweep/. Exits 1 if a run failed.
   mmu-lab --help                                     show this help
 
 --config sets a machine parameter (repeatable), e.g. --config ram_mb=64 --config cpus=2.
@@ -68,6 +83,7 @@ export function parseArgs(argv: readonly string[]): Command {
   const [command, ...rest] = argv;
   if (command === 'help') return { kind: 'help' };
   if (command === 'export') return parseExport(rest);
+  if (command === 'sweep') return parseSweep(rest);
   if (command !== 'run' && command !== 'start') {
     throw new UsageError(`unknown command '${command}'`);
   }
@@ -132,4 +148,54 @@ function parseExport(rest: readonly string[]): Command {
   if (!html) throw new UsageError("'export' needs --html (the one format it writes)");
   if (positional.length !== 1 || !positional[0]!.endsWith('.ipynb')) throw new UsageError("'export' expects one notebook (.ipynb)");
   return { kind: 'export', notebook: positional[0]!, output };
+}
+
+/** `name=v1,v2,...` as a sweep axis; UsageError for a missing name or an empty value. */
+function sweepAxis(setting: string): SweepAxisArg {
+  const eq = setting.indexOf('=');
+  const name = eq < 0 ? '' : setting.slice(0, eq).trim();
+  const texts = eq < 0 ? [] : setting.slice(eq + 1).split(',');
+  if (name === '' || texts.some((t) => t.trim() === '')) throw new UsageError(`-p expects name=value1,value2,... (no empty value), got '${setting}'`);
+  return { name, values: texts.map(parseConfigValue) };
+}
+
+/**
+ * `sweep <notebook.ipynb> -p name=v1,v2 ... [-o outdir] [--jobs N] [--config k=v ...]
+ * [--no-typecheck]`. Throws UsageError for anything else, a name swept twice or also fixed by
+ * --config, a sweep without -p, or a --jobs that is not a positive integer.
+ */
+function parseSweep(rest: readonly string[]): Command {
+  const axes: SweepAxisArg[] = [];
+  const config: Record<string, ConfigValue> = {};
+  let output: string | null = null, jobs: number | null = null, typecheck = true;
+  const positional: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    const value = (): string => {
+      const v = rest[++i];
+      if (v === undefined) throw new UsageError(`${arg} expects a value`);
+      return v;
+    };
+    if (arg === '-p' || arg === '--param') {
+      const axis = sweepAxis(value());
+      if (axes.some((a) => a.name === axis.name)) throw new UsageError(`-p ${axis.name} is given twice`);
+      axes.push(axis);
+    } else if (arg === '-o' || arg === '--output') output = value();
+    else if (arg === '-j' || arg === '--jobs') {
+      const text = value();
+      jobs = Number(text);
+      if (!/^\d+$/.test(text) || jobs < 1) throw new UsageError(`--jobs expects a positive integer, got '${text}'`);
+    } else if (arg === '--config') addConfigSetting(config, value());
+    else if (arg.startsWith('--config=')) addConfigSetting(config, arg.slice('--config='.length));
+    else if (arg === '--no-typecheck') typecheck = false;
+    else if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'`);
+    else positional.push(arg);
+  }
+  if (positional.length !== 1 || !positional[0]!.endsWith('.ipynb')) throw new UsageError("'sweep' expects one notebook (.ipynb)");
+  if (!axes.length) throw new UsageError("'sweep' needs at least one -p name=value1,value2,...");
+  const both = axes.find((a) => Object.hasOwn(config, a.name));
+  if (both) throw new UsageError(`${both.name} is both swept (-p) and fixed (--config)`);
+  const sweep: Command = { kind: 'sweep', notebook: positional[0]!, axes, config, output, jobs };
+  if (!typecheck) sweep.typecheck = false;
+  return sweep;
 }

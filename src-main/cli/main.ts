@@ -94,6 +94,12 @@ async function runNotebookCommand(path: string, config: Record<string, ConfigVal
     return 1;
   }
   const machine = { ...(nb.metadata.mmu_lab?.machine ?? {}), ...config } as Record<string, ConfigValue>;
+  try {
+    (await import('./machine-config')).checkMachineConfig(machine);
+  } catch (err) {
+    io.stderr.write(`mmu-lab: cannot create the machine: ${(err as Error).message}\n`);
+    return 1;
+  }
   let outcome;
   const bar = Boolean((io.stderr as { isTTY?: boolean }).isTTY) && !json; // a progress bar only on a terminal
   try {
@@ -236,6 +242,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       return startCommand(command.config, io);
     case 'export':
       return exportCommand(command.notebook, command.output, io);
+    case 'sweep':
+      return (await import('./sweep')).sweepCommand(command, io);
   }
 }
 

@@ -3,7 +3,9 @@
 // stream output, and the first failure becoming that cell's error output (later cells do not run).
 import { compileScript, runCompiled, scriptPosition, describeFailure, quoteLine, ScriptCompileError, type LoadedLab } from '../cli/run-script';
 import { describeSandboxFailure, type SandboxHooks, type SandboxOutcome } from '../runner/sandbox';
-import { joinSource, type Notebook, type CodeCell, type Output } from './notebook';
+import { joinSource, CHART_MIME, type Notebook, type CodeCell, type Output } from './notebook';
+import { chartPngBase64 } from './chart-png';
+import type { ChartSpec } from '../../src-engine/lab/chart';
 
 /** How a notebook run ended: the failing cell's index (in nb.cells) and report, if any. */
 export type NotebookOutcome = { ok: true } | { ok: false; cell: number; report: string };
@@ -68,7 +70,7 @@ export async function executeNotebook(nb: Notebook, openLab: OpenLab, filename: 
   const onPrint = (l: string): void => { lines.set(current, [...(lines.get(current) ?? []), `${l}\n`]); echo?.(l); };
   const onDisplay = (bundle: Record<string, unknown>): void => {
     flushText();
-    if (current >= 0) (nb.cells[current] as CodeCell).outputs.push({ output_type: 'display_data', data: bundle, metadata: {} });
+    if (current >= 0) (nb.cells[current] as CodeCell).outputs.push({ output_type: 'display_data', data: withChartImage(bundle), metadata: {} });
     echo?.(String(bundle['text/plain'] ?? ''));
   };
   if (runner) {
@@ -76,8 +78,11 @@ export async function executeNotebook(nb: Notebook, openLab: OpenLab, filename: 
     flushText();
     if (o.ok) return { ok: true };
     const origin = o.at ? (script.map.findOrigin(o.at.line, o.at.column) as { lineNumber?: number }) : {};
-    const at = origin.lineNumber !== undefined ? cellOf(origin.lineNumber) : { cell: current, line: 0 };
     const report = describeSandboxFailure(script, o, quoteLine);
+    if (origin.lineNumber === undefined && current < 0) { // the sandbox failed before any cell ran (e.g. a machine it cannot build)
+      return fail(nb, code[0]?.i ?? 0, o.name, report, [`before the first cell ran: ${o.name}: ${o.message}`, ...report.split('\n').slice(1)]);
+    }
+    const at = origin.lineNumber !== undefined ? cellOf(origin.lineNumber) : { cell: current, line: 0 };
     return fail(nb, at.cell, o.name, report, [`cell ${at.cell + 1}, line ${at.line}: ${o.name}: ${o.message}`, ...report.split('\n').slice(1)]);
   }
   const loaded = await openLab(onPrint, onDisplay);
@@ -94,6 +99,12 @@ export async function executeNotebook(nb: Notebook, openLab: OpenLab, filename: 
     const value = err instanceof Error ? err.message : String(err);
     return fail(nb, at.cell, name, report, [`cell ${at.cell + 1}, line ${at.line}: ${name}: ${value}`, ...report.split('\n').slice(1)]);
   }
+}
+
+/** A display bundle with, for a chart, its image/png rendering added (base64, as nbformat stores it). */
+export function withChartImage(bundle: Record<string, unknown>): Record<string, unknown> {
+  const chart = bundle[CHART_MIME] as ChartSpec | undefined;
+  return chart && Array.isArray(chart.series) ? { ...bundle, 'image/png': chartPngBase64(chart) } : bundle;
 }
 
 /**

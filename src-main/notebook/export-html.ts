@@ -3,43 +3,34 @@
 // the notebook can run script in the report: every string is escaped; no script tags are written.
 import { joinSource, CHART_MIME, type Notebook, type Output } from './notebook';
 import type { ChartSpec } from '../../src-engine/lab/chart';
+import { layoutChart, TEXT_H, type Shape } from './chart-layout';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2'];
 
-/** A chart as an SVG drawing (axes with min/max ticks, one polyline or point set per series). */
-export function chartSvg(c: ChartSpec, width = 640, height = 360): string {
-  const m = { l: 60, r: 20, t: 30, b: 40 };
-  const fx = (v: number): number => (c.log_x ? Math.log10(Math.max(v, 1e-300)) : v);
-  const fy = (v: number): number => (c.log_y ? Math.log10(Math.max(v, 1e-300)) : v);
-  const xs = c.series.flatMap((s) => s.x.map(fx)), ys = c.series.flatMap((s) => s.y.map(fy));
-  const [x0, x1] = [Math.min(...xs), Math.max(...xs)], [y0, y1] = [Math.min(0, ...ys), Math.max(...ys)];
-  const px = (v: number): number => m.l + ((fx(v) - x0) / (x1 - x0 || 1)) * (width - m.l - m.r);
-  const py = (v: number): number => height - m.b - ((fy(v) - y0) / (y1 - y0 || 1)) * (height - m.t - m.b);
-  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${esc(c.title)}">`,
-    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="14">${esc(c.title)}</text>`,
-    `<line x1="${m.l}" y1="${height - m.b}" x2="${width - m.r}" y2="${height - m.b}" stroke="#333"/>`,
-    `<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${height - m.b}" stroke="#333"/>`,
-    `<text x="${m.l}" y="${height - m.b + 15}" font-size="11">${esc(fmt(c.log_x ? 10 ** x0 : x0))}</text>`,
-    `<text x="${width - m.r}" y="${height - m.b + 15}" font-size="11" text-anchor="end">${esc(fmt(c.log_x ? 10 ** x1 : x1))}</text>`,
-    `<text x="${m.l - 5}" y="${height - m.b}" font-size="11" text-anchor="end">${esc(fmt(c.log_y ? 10 ** y0 : y0))}</text>`,
-    `<text x="${m.l - 5}" y="${m.t + 10}" font-size="11" text-anchor="end">${esc(fmt(c.log_y ? 10 ** y1 : y1))}</text>`];
-  if (c.x_label) parts.push(`<text x="${width / 2}" y="${height - 8}" text-anchor="middle" font-size="12">${esc(c.x_label)}</text>`);
-  if (c.y_label) parts.push(`<text x="14" y="${height / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 14 ${height / 2})">${esc(c.y_label)}</text>`);
-  c.series.forEach((s, i) => {
-    const color = COLORS[i % COLORS.length]!;
-    const pts = s.x.map((x, k) => `${px(x).toFixed(1)},${py(s.y[k]!).toFixed(1)}`);
-    if (c.kind === 'scatter') parts.push(...pts.map((p) => `<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="2.5" fill="${color}"/>`));
-    else if (c.kind === 'bar') parts.push(...s.x.map((x, k) => `<rect x="${(px(x) - 3).toFixed(1)}" y="${py(s.y[k]!).toFixed(1)}" width="6" height="${(height - m.b - py(s.y[k]!)).toFixed(1)}" fill="${color}"/>`));
-    else parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(' ')}"/>`);
-    parts.push(`<text x="${width - m.r - 5}" y="${m.t + 14 * (i + 1)}" text-anchor="end" font-size="11" fill="${color}">${esc(s.name)}</text>`);
-  });
-  parts.push('</svg>');
-  return parts.join('');
+/** One shape of a chart's scene as an SVG element. */
+function shapeSvg(s: Shape): string {
+  const n = (v: number): string => String(Math.round(v * 10) / 10);
+  switch (s.t) {
+    case 'rect': return `<rect x="${n(s.x)}" y="${n(s.y)}" width="${n(s.w)}" height="${n(s.h)}" fill="${s.fill}"${s.stroke ? ` stroke="${s.stroke}"` : ''}/>`;
+    case 'line': return `<line x1="${n(s.x1)}" y1="${n(s.y1)}" x2="${n(s.x2)}" y2="${n(s.y2)}" stroke="${s.color}" stroke-width="${s.width}"/>`;
+    case 'path': {
+      const pts: string[] = [];
+      for (let i = 0; i < s.points.length; i += 2) pts.push(`${n(s.points[i]!)},${n(s.points[i + 1]!)}`);
+      return `<polyline fill="none" stroke="${s.color}" stroke-width="${s.width}" stroke-linejoin="round" points="${pts.join(' ')}"/>`;
+    }
+    case 'dot': return `<circle cx="${n(s.x)}" cy="${n(s.y)}" r="${s.r}" fill="${s.color}"/>`;
+    case 'text': {
+      const turn = s.vertical ? ` transform="rotate(-90 ${n(s.x)} ${n(s.y)})"` : '';
+      return `<text x="${n(s.x)}" y="${n(s.y)}" text-anchor="${s.anchor}" fill="${s.color}"${s.bold ? ' font-weight="bold"' : ''}${turn}>${esc(s.text)}</text>`;
+    }
+  }
 }
 
-/** A number for an axis label. */
-const fmt = (v: number): string => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(1) : String(Math.round(v * 100) / 100));
+/** A chart as an SVG drawing: the scene of chart-layout.ts, the same one its PNG image draws. */
+export function chartSvg(c: ChartSpec, width = 640, height = 400): string {
+  const scene = layoutChart(c, width, height);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${esc(scene.title)}" font-family="monospace" font-size="${TEXT_H - 3}px">${scene.shapes.map(shapeSvg).join('')}</svg>`;
+}
 
 /** One output as HTML. */
 function outputHtml(o: Output): string {

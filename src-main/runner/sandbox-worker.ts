@@ -3,12 +3,15 @@
 // whose only reachable names are the lab API, passed as function parameters. No require,
 // process, file system, network or import() is reachable from the script. print/chart/cell
 // markers and the outcome go to the host as messages.
-import 'ses';
+// The SES core (lockdown options, seeded Math, function evaluation) is src-engine/lab/sandbox.ts,
+// shared with the CPU workers that run custom access patterns.
 import { parentPort, workerData } from 'node:worker_threads';
+import type { MachineMetric } from '../../src-engine/lab/metric';
+import { lockdownOnce, seededMath, functionHead, evaluateFunction } from '../../src-engine/lab/sandbox';
 
-lockdown({ errorTaming: 'unsafe', stackFiltering: 'verbose', overrideTaming: 'severe', consoleTaming: 'unsafe', domainTaming: 'unsafe' });
+lockdownOnce();
 
-interface Job { body: string; names: string[]; marker: string | null; config: Record<string, unknown> }
+interface Job { body: string; names: string[]; marker: string | null; config: Record<string, unknown>; collectStats?: boolean }
 
 const port = parentPort!;
 const job = workerData as Job;
@@ -32,14 +35,6 @@ function evaluatedFrame(err: unknown, first: number): { line: number; column: nu
  * (milliseconds since the epoch at the modelled 2.445 GHz), not the host's.
  */
 function reproducibleGlobals(lab: Record<string, unknown>, seed: number): Record<string, unknown> {
-  let state = (seed * 2654435761) >>> 0 || 1;
-  const random = (): number => { // xorshift32: a fixed sequence per seed
-    state ^= state << 13; state >>>= 0; state ^= state >>> 17; state ^= state << 5; state >>>= 0;
-    return state / 4294967296;
-  };
-  const math: Record<string, unknown> = {};
-  for (const k of Object.getOwnPropertyNames(Math)) math[k] = (Math as unknown as Record<string, unknown>)[k];
-  math['random'] = random;
   const nowMs = (): number => Math.floor(((lab['machine_stats'] as () => { cycles: number })().cycles) / 2.445e6);
   const RealDate = Date;
   function LabDate(this: unknown, ...args: unknown[]): unknown {
@@ -50,7 +45,17 @@ function reproducibleGlobals(lab: Record<string, unknown>, seed: number): Record
   LabDate.UTC = RealDate.UTC;
   LabDate.parse = RealDate.parse;
   LabDate.prototype = RealDate.prototype;
-  return { Math: harden(math), Date: harden(LabDate) };
+  return { Math: seededMath(seed), Date: harden(LabDate) };
+}
+
+/** When the job asked for them, send the machine's statistics as they stand now (the end of the run). */
+async function postStats(lab: Record<string, unknown>): Promise<void> {
+  if (!job.collectStats) return;
+  const { machineMetrics } = await import('../../src-engine/lab/metric'); // the engine loads after lockdown
+  const snap = (lab['stats_snapshot'] as () => Parameters<typeof machineMetrics>[0])();
+  const cycles = (lab['machine_stats'] as () => { cycles: number })().cycles;
+  const metrics: Record<string, MachineMetric> = machineMetrics(snap, cycles);
+  port.postMessage({ t: 'stats', metrics });
 }
 
 /** Run the job and report: {t:'done'} or {t:'error', ...} with where it happened. */
@@ -62,13 +67,15 @@ async function run(): Promise<void> {
   }) as unknown as Record<string, unknown>;
   const values = job.names.map((n) => (n === job.marker ? (i: number) => port.postMessage({ t: 'cell', i }) : lab[n]));
   const c = new Compartment({ __options__: true, globals: reproducibleGlobals(lab, Number(job.config['seed'] ?? 1)) });
-  const head = `(async function (${job.names.join(', ')}) {`;
+  const head = functionHead(job.names, true);
   const first = firstLine(c);
-  const fn = c.evaluate(`${head}${job.body}\n})`) as (...a: unknown[]) => Promise<void>;
+  const fn = evaluateFunction(c, job.names, job.body, true) as (...a: unknown[]) => Promise<void>;
   try {
     await fn(...values);
+    await postStats(lab);
     port.postMessage({ t: 'done' });
   } catch (e) {
+    await postStats(lab).catch(() => {}); // a machine broken by the failure has no statistics to give
     const err = e as { name?: unknown; message?: unknown; address?: unknown };
     const at = evaluatedFrame(e, first);
     port.postMessage({

@@ -2,12 +2,15 @@
 // time limit and a memory limit. Stopping the worker stops a runaway script within milliseconds
 // and leaves this process, and anything else it runs, untouched.
 import { Worker } from 'node:worker_threads';
+import type { MachineMetric } from '../../src-engine/lab/metric';
 
 /** What the script sends while it runs. */
 export interface SandboxHooks {
   print(line: string): void;
   display?(bundle: Record<string, unknown>): void;
   cell?(i: number): void;
+  /** The machine's statistics at the end of the run (when the job asked for them). */
+  stats?(metrics: Record<string, MachineMetric>): void;
 }
 
 /** How a sandboxed run ended. `at` is the position in the compiled body (line 1-based). */
@@ -24,6 +27,8 @@ export interface SandboxJob {
   timeoutMs?: number;
   /** Heap limit of the sandbox in MiB (default 2048). */
   memoryMb?: number;
+  /** Send the machine's statistics to hooks.stats when the script ends (finished or failed). */
+  collectStats?: boolean;
 }
 
 /**
@@ -43,7 +48,7 @@ export function runSandboxed(job: SandboxJob, hooks: SandboxHooks): Promise<Sand
   return new Promise((resolve) => {
     const w = new Worker(workerBootstrap('sandbox-worker'), {
       eval: true,
-      workerData: { body: job.body, names: [...job.names], marker: job.marker ?? null, config: job.config },
+      workerData: { body: job.body, names: [...job.names], marker: job.marker ?? null, config: job.config, collectStats: job.collectStats === true },
       resourceLimits: { maxOldGenerationSizeMb: job.memoryMb ?? 2048 },
       stdout: false,
       stderr: false,
@@ -62,6 +67,7 @@ export function runSandboxed(job: SandboxJob, hooks: SandboxHooks): Promise<Sand
       if (m.t === 'print') hooks.print(m.line!);
       else if (m.t === 'display') hooks.display?.(m.bundle!);
       else if (m.t === 'cell') hooks.cell?.(m.i!);
+      else if (m.t === 'stats') hooks.stats?.(m['metrics'] as Record<string, MachineMetric>);
       else if (m.t === 'done') finish({ ok: true });
       else if (m.t === 'error') finish({ ok: false, name: String(m['name']), message: String(m['message']), address: (m['address'] as number | null) ?? null, at: (m['at'] as { line: number; column: number } | null) ?? null, dmesg: (m['dmesg'] as string[]) ?? [] });
     });

@@ -64,6 +64,20 @@ describe('executeNotebook', () => {
   });
 });
 
+describe('a sandbox that fails before any cell runs', () => {
+  it('records the failure on the first code cell, saying no cell ran', async () => {
+    const { runSandboxed } = await import('../../src-main/runner/sandbox');
+    const config = { ram_mb: 16, tlb_l1_entries: 32 }; // 32 entries cannot be 64-way: the machine cannot boot
+    const nb = sample();
+    const r = await executeNotebook(nb, openLab, 'x.ipynb', undefined, undefined,
+      (body, marker, hooks) => runSandboxed({ body, names: [...LAB_GLOBAL_NAMES, marker], marker, config }, hooks));
+    expect(r.ok === false && r.cell).toBe(1); // the parameters cell, the first code cell
+    const err = outputs(nb, 1)[0] as { traceback: string[] };
+    expect(err.traceback[0]).toMatch(/^before the first cell ran: Error: the sandbox failed: TypeError: TLB geometry/);
+    expect((nb.cells[1] as CodeCell).execution_count).toBeNull();
+  }, 30_000);
+});
+
 describe('type errors in notebooks', () => {
   it('are recorded on their cells with cell-relative lines, and nothing runs', async () => {
     const { typecheckScript } = await import('../../src-main/cli/typecheck');

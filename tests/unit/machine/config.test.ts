@@ -42,6 +42,22 @@ describe('machine_config() defaults', () => {
   });
 });
 
+describe('TLB sizes in the machine config', () => {
+  it('changing only tlb_l1_entries keeps a fully associative L1 of that size (ways above the entries mean fully associative)', () => {
+    const L = createLab({ ram_mb: 16, cpus: 1, tlb_l1_entries: 32 });
+    const mm = L.mm_alloc();
+    const base = L.mmap(mm, 0, 64 * L.PAGE_SIZE, L.PROT_READ | L.PROT_WRITE, L.MAP_PRIVATE | L.MAP_ANONYMOUS | L.MAP_POPULATE);
+    const l1Rate = (pages: number): number | null => {
+      const job = { cpu: 0, mm, workload: { kind: 'strided' as const, base, pages, stride: L.PAGE_SIZE, write_fraction: 0, accesses: pages, seed: 1 } };
+      L.run_workloads([job]);
+      return L.run_workloads([{ ...job, workload: { ...job.workload, accesses: 4 * pages } }]).stats.formulas['l1_tlb_hit_rate']!.value;
+    };
+    expect(l1Rate(32)).toBe(1);
+    expect(l1Rate(33)).toBe(0);
+    expect(() => createLab({ ram_mb: 16, cpus: 1, tlb_l1_entries: 96 })).toThrow(/multiple of l1_ways/); // 64-way sets of 96 entries do not exist
+  });
+});
+
 describe('reset_machine(config?)', () => {
   it('merges a partial config over the defaults, not over the previous config', () => {
     // "partial configs merge over the defaults": the previous machine's ram_mb
