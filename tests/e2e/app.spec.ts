@@ -234,6 +234,26 @@ test('a machine parameter changed in the machine panel restarts the machine and 
   await expect(page.locator('.statusbar')).toContainText('192 MiB');
   await expect(page.getByRole('button', { name: 'Apply and restart' })).toBeDisabled();
   await shot('machine-panel');
+  await page.keyboard.press('Alt+4');
+  await expect(page.locator('#panel-dmesg')).toBeFocused();
+  await expect(page.getByRole('log', { name: 'Kernel log (dmesg)' })).toContainText('192 MiB RAM');
+});
+
+test('Restart from the keyboard, after confirming, boots a fresh machine', async () => {
+  const reset = page.locator('.banner[role=status]', { hasText: /machine/i });
+  if (await reset.count()) await reset.getByRole('button', { name: 'OK' }).click();
+  await expect(reset).toHaveCount(0);
+  await page.keyboard.press('Alt+0');
+  page.once('dialog', (d) => void d.accept());
+  await page.keyboard.press('Alt+Shift+R');
+  await waitIdle(60_000);
+  await expect(reset).toHaveCount(1);
+  await expect(page.getByRole('log', { name: 'Kernel log (dmesg)' }).getByText(/Linux version/)).toHaveCount(1);
+  const cell = await newCodeCell();
+  await page.keyboard.type('print(typeof mm_alloc());');
+  await page.keyboard.press('Shift+Enter');
+  await waitIdle();
+  await expect(cell.locator('.outputs')).toHaveText('object');
 });
 
 test('save, reopen, and find the outputs', async () => {
