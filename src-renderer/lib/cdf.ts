@@ -12,9 +12,3 @@ export function cdfFromCounts(counts: readonly number[]): number[] {
     return total === 0 ? 0 : run / total;
   });
 }
-
-/** The smallest edge whose CDF reaches `q` (0..1), or null without samples. */
-export function quantileFromCdf(edges: readonly number[], cdf: readonly number[], q: number): number | null {
-  for (let i = 0; i < cdf.length; i++) if (cdf[i]! > 0 && cdf[i]! >= q) return edges[i] ?? null;
-  return null;
-}

@@ -1,9 +1,20 @@
 // Chart.js configuration for the lab's charts, one builder for every chart the UI draws: chart
 // outputs of scripts (src-engine/lab/chart.ts's ChartSpec) and the live metrics charts.
 import type { ChartSpec } from '../../src-engine/lab/chart';
-import { toPoints, type Point } from './decimate';
 
-/** Above this many points in one series a line chart is decimated (min-max per pixel column). */
+/** A point as Chart.js takes it unparsed. */
+export interface Point { x: number; y: number }
+
+/** Pairs xs with ys as Chart.js points (the shorter array decides the length). */
+export function toPoints(xs: ArrayLike<number>, ys: ArrayLike<number>): Point[] {
+  const n = Math.min(xs.length, ys.length);
+  return Array.from({ length: n }, (_, i) => ({ x: xs[i]!, y: ys[i]! }));
+}
+
+/**
+ * Above this many points in one series a line chart is decimated by Chart.js's decimation plugin
+ * (min-max per pixel column, recomputed for the visible range when zoomed), so spikes survive.
+ */
 export const DECIMATE_ABOVE = 2_000;
 
 /** The colour of series i, from a palette that reads on light and dark backgrounds. */

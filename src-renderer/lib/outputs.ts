@@ -52,15 +52,3 @@ export function asChartSpec(value: unknown): ChartSpec | null {
 export function isBase64(text: string): boolean {
   return /^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(text);
 }
-
-/**
- * The 1-based line within its cell that an error output points at, from the first traceback
- * line "cell N, line L..." the notebook runner writes, or null when it names none.
- */
-export function errorLine(traceback: readonly string[], evalue = ''): number | null {
-  for (const t of [...traceback, evalue]) {
-    const m = /\bline (\d+)/.exec(stripAnsi(t));
-    if (m && Number(m[1]) > 0) return Number(m[1]);
-  }
-  return null;
-}

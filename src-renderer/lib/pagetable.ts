@@ -28,11 +28,6 @@ export function indexDiff(diff: PageTableDiff | null): Map<string, PtChange> {
   return new Map((diff?.changes ?? []).map((c) => [entryKey(c.level, c.va), c]));
 }
 
-/** The level of the tables below `level`, or null at the pte level. */
-export function childLevel(level: PtLevel): PtLevel | null {
-  return ({ pgd: 'pud', pud: 'pmd', pmd: 'pte', pte: null } as const)[level];
-}
-
 /** A leaf of the tree (a pte, or a huge pud/pmd entry) with the level it sits at. */
 export interface Leaf { level: PtLevel; entry: PtEntry }
 

@@ -20,7 +20,6 @@ export const useSessionStore = defineStore('session', () => {
   const resetMessage = ref<string | null>(null);
   const lastStop = shallowRef<StopResult | null>(null);
   const startedAt = ref<number | null>(null);
-  const finishedListeners = new Set<(r: CellResult) => void>();
   let subscribed = false;
   /** Results already recorded: each arrives twice (the finished event and the call's answer). */
   const seen = new Set<string>();
@@ -105,13 +104,6 @@ export const useSessionStore = defineStore('session', () => {
         diagnostics.value = { ...diagnostics.value, ...byCell };
       }
     }
-    for (const cb of finishedListeners) cb(r);
-  }
-
-  /** Calls `cb` after each cell finishes (dmesg, page tables and stats refresh on it). */
-  function onCellFinished(cb: (r: CellResult) => void): () => void {
-    finishedListeners.add(cb);
-    return () => void finishedListeners.delete(cb);
   }
 
   /** The request for a code cell. */
@@ -181,6 +173,6 @@ export const useSessionStore = defineStore('session', () => {
 
   return {
     state, runningCellId, progress, cellState, errors, diagnostics, resetMessage, lastStop, startedAt, busy,
-    subscribe, reset, finished, onCellFinished, runCell, runAll, stop, restart,
+    subscribe, reset, finished, runCell, runAll, stop, restart,
   };
 });

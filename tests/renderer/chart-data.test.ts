@@ -1,30 +1,30 @@
-// Chart data as the UI draws it: decimation keeps extremes, CSV exports every point, CDFs and
-// histogram buckets match the engine's own histogram layout.
+// Chart data as the UI draws it: unparsed points with Chart.js's decimation, CSV of every point,
+// CDFs, and histogram buckets that match the engine's own histogram layout.
 import { describe, expect, it } from 'vitest';
 import { Histogram, bucketBounds as engineBounds } from '../../src-engine/metrics/histogram';
-import { cdfFromCounts, quantileFromCdf } from '../../src-renderer/lib/cdf';
+import { cdfFromCounts } from '../../src-renderer/lib/cdf';
 import { csvField, seriesToCsv } from '../../src-renderer/lib/csv';
-import { minMaxDecimate } from '../../src-renderer/lib/decimate';
+import { chartConfig, toPoints } from '../../src-renderer/lib/chart-config';
 import { bucketBounds, histogramBuckets } from '../../src-renderer/lib/metrics-charts';
 
-describe('minMaxDecimate', () => {
-  it('returns every point when there are few', () => {
-    expect(minMaxDecimate([1, 2, 3], [5, 6, 7], 10)).toEqual([{ x: 1, y: 5 }, { x: 2, y: 6 }, { x: 3, y: 7 }]);
+describe('chart configuration', () => {
+  it('hands Chart.js unparsed points and turns its min-max decimation on for line charts', () => {
+    const xs = Array.from({ length: 100_000 }, (_, i) => i);
+    const cfg = chartConfig({ title: 't', kind: 'line', series: [{ name: 's', x: xs, y: xs.map((x) => x % 7) }] }, { text: '#000', grid: '#ccc' });
+    expect(cfg.options.parsing).toBe(false);
+    expect(cfg.options.animation).toBe(false);
+    expect(cfg.options.plugins.decimation).toMatchObject({ enabled: true, algorithm: 'min-max' });
+    expect(cfg.data.datasets[0]!.data).toHaveLength(100_000);
+    expect(cfg.data.datasets[0]!.pointRadius).toBe(0);
+    expect(toPoints([1, 2, 3], [4, 5])).toEqual([{ x: 1, y: 4 }, { x: 2, y: 5 }]);
   });
 
-  it('keeps every spike of 100k points in at most 2 points per bucket plus the last', () => {
-    const n = 100_000;
-    const xs = Array.from({ length: n }, (_, i) => i);
-    const ys = xs.map((i) => Math.sin(i / 500));
-    ys[12_345] = 50;
-    ys[77_777] = -50;
-    const out = minMaxDecimate(xs, ys, 1000);
-    expect(out.length).toBeLessThanOrEqual(2001);
-    expect(out).toContainEqual({ x: 12_345, y: 50 });
-    expect(out).toContainEqual({ x: 77_777, y: -50 });
-    expect(out[0]).toEqual({ x: 0, y: 0 });
-    expect(out[out.length - 1]!.x).toBe(n - 1);
-    for (let i = 1; i < out.length; i++) expect(out[i]!.x).toBeGreaterThan(out[i - 1]!.x);
+  it('falls back to a linear axis when a log axis would get a value that is not positive', () => {
+    const spec = { title: 't', log_x: true, log_y: true, series: [{ name: 's', x: [1, 10, 100], y: [0, 1, 2] }] };
+    const cfg = chartConfig(spec, { text: '#000', grid: '#ccc' });
+    expect(cfg.options.scales.x.type).toBe('logarithmic');
+    expect(cfg.options.scales.y.type).toBe('linear');
+    expect(chartConfig({ ...spec, kind: 'scatter' }, { text: '#000', grid: '#ccc' }).options.plugins.decimation.enabled).toBe(false);
   });
 });
 
@@ -42,8 +42,6 @@ describe('latency distributions', () => {
   it('turns counts into a CDF that ends at 1', () => {
     expect(cdfFromCounts([1, 1, 2])).toEqual([0.25, 0.5, 1]);
     expect(cdfFromCounts([0, 0])).toEqual([0, 0]);
-    expect(quantileFromCdf([10, 20, 40], [0.25, 0.5, 1], 0.5)).toBe(20);
-    expect(quantileFromCdf([10], [0], 0.5)).toBeNull();
   });
 
   it('places buckets exactly where the engine histogram does, for every sub-bucket count', () => {

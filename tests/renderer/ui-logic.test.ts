@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PageTableDiff, PageTableSnapshot, PtEntry } from '../../src-main/contract';
 import { CHART_MIME as ENGINE_CHART_MIME } from '../../src-engine/lab/chart';
-import { asChartSpec, CHART_MIME, errorLine, isBase64, pickMime, stripAnsi } from '../../src-renderer/lib/outputs';
+import { asChartSpec, CHART_MIME, isBase64, pickMime, stripAnsi } from '../../src-renderer/lib/outputs';
 import { changedLeaves, hex, leaves, spanText } from '../../src-renderer/lib/pagetable';
 import { shortcutOf } from '../../src-renderer/lib/shortcuts';
 import { appendOutput } from '../../src-renderer/lib/cells';
@@ -30,10 +30,7 @@ describe('outputs', () => {
     expect(asChartSpec('<script>')).toBeNull();
   });
 
-  it('finds the line an error points at and strips colours', () => {
-    expect(errorLine(['cell 2, line 7: TypeError: x'])).toBe(7);
-    expect(errorLine(['no position'], 'at line 3')).toBe(3);
-    expect(errorLine(['nothing'])).toBeNull();
+  it('strips colours and accepts only base64 images', () => {
     expect(stripAnsi('\x1b[31mred\x1b[0m')).toBe('red');
     expect(isBase64('iVBORw0KGgo=')).toBe(true);
     expect(isBase64('"><script>')).toBe(false);
