@@ -250,12 +250,6 @@ export const useNotebookStore = defineStore('notebook', () => {
     if (c?.cell_type === 'code') c.outputs = appendOutput(c.outputs, output).map((o) => markRaw(o));
   }
 
-  /** Clears the outputs of every code cell. */
-  function clearAllOutputs(): void {
-    for (const c of codeCells.value) { c.outputs = []; c.execution_count = null; }
-    touch();
-  }
-
   /**
    * Stores the machine parameters that differ from their defaults (the seed among them) in
    * metadata.mmu_lab.machine, where the CLI and the host read them; they are saved with the file.
@@ -279,6 +273,6 @@ export const useNotebookStore = defineStore('notebook', () => {
     id, codeCells, selectedIndex,
     init, load, onOpened, newNotebook, openExample, openRecent, openDialog, openContent, restoreRecovered, discardRecovered,
     document, touch, flushChanges, save, saveAs, refreshRecent, cell, setSource, addCell, deleteCell, moveCell, setCellType,
-    selectRelative, setOutputs, pushOutput, clearAllOutputs, setMachineMetadata, close, guard,
+    selectRelative, setOutputs, pushOutput, setMachineMetadata, close, guard,
   };
 });

@@ -1,6 +1,7 @@
 // The page-table explorer's data: the processes (mms) of the open notebook's machine, the
 // selected mm's 4-level tree with its VMAs (a big snapshot: shallowRef, never deep-reactive) and
-// what the last cell changed in it. Refreshed after each cell while the explorer is shown.
+// what the last cell changed in it. Re-read when the explorer is shown and, while it is, after
+// each run.
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { PageTableDiff, PageTableSnapshot, ProcessInfo, PtEntry, PtLevel } from '../../src-main/contract';
@@ -18,7 +19,6 @@ export const usePageTablesStore = defineStore('pagetables', () => {
   const diff = shallowRef<PageTableDiff | null>(null);
   const selected = shallowRef<{ level: PtLevel; entry: PtEntry } | null>(null);
   const loading = ref(false);
-  const stale = ref(true);
 
   const changes = computed(() => indexDiff(diff.value));
 
@@ -34,7 +34,6 @@ export const usePageTablesStore = defineStore('pagetables', () => {
       processes.value = list;
       if (mmId.value === null || !list.some((p) => p.mmId === mmId.value)) mmId.value = list[list.length - 1]?.mmId ?? null;
       await loadTree();
-      stale.value = false;
     } finally {
       loading.value = false;
     }
@@ -72,12 +71,7 @@ export const usePageTablesStore = defineStore('pagetables', () => {
     selected.value = { level, entry };
   }
 
-  /** Marks the data out of date (a cell ran while the explorer was hidden). */
-  function markStale(): void {
-    stale.value = true;
-  }
-
-  return { processes, mmId, snapshot, diff, selected, loading, stale, changes, refresh, loadTree, choose, select, markStale };
+  return { processes, mmId, snapshot, diff, selected, loading, changes, refresh, loadTree, choose, select };
 });
 
 /** The entry of `snap` at `level` starting at `va`, or null. */

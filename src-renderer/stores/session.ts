@@ -3,7 +3,7 @@
 // Runs go through the host; streamed outputs land in the notebook store as they arrive.
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { CellDiagnostic, CellError, CellRequest, CellResult, KernelState, StopResult } from '../../src-main/contract';
+import type { CellDiagnostic, CellError, CellRequest, CellResult, KernelState } from '../../src-main/contract';
 import { useHost } from '../client';
 import { joinSource } from '../lib/cells';
 import { useNotebookStore } from './notebook';
@@ -18,7 +18,6 @@ export const useSessionStore = defineStore('session', () => {
   const errors = shallowRef<Record<string, CellError>>({});
   const diagnostics = shallowRef<Record<string, CellDiagnostic[]>>({});
   const resetMessage = ref<string | null>(null);
-  const lastStop = shallowRef<StopResult | null>(null);
   const startedAt = ref<number | null>(null);
   let subscribed = false;
   /** Results already recorded: each arrives twice (the finished event and the call's answer). */
@@ -156,8 +155,7 @@ export const useSessionStore = defineStore('session', () => {
     const nb = useNotebookStore();
     const nbId = nb.id;
     if (!nbId) return;
-    const r = await nb.guard(() => useHost().stop(nbId));
-    if (r) lastStop.value = r;
+    await nb.guard(() => useHost().stop(nbId));
   }
 
   /** A fresh machine and an empty scope; execution counts start again. */
@@ -172,7 +170,7 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   return {
-    state, runningCellId, progress, cellState, errors, diagnostics, resetMessage, lastStop, startedAt, busy,
+    state, runningCellId, progress, cellState, errors, diagnostics, resetMessage, startedAt, busy,
     subscribe, reset, finished, runCell, runAll, stop, restart,
   };
 });
