@@ -216,6 +216,21 @@ test('after a fault the page-table explorer shows the new pte and the struct pag
   await shot('page-table-explorer');
 });
 
+test('after munmap the explorer lists the removed pte and the zap throughput is charted', async () => {
+  const va = (await page.locator('section.cell').last().locator('.outputs pre').first().textContent())!.trim();
+  await newCodeCell();
+  await page.keyboard.type('munmap(pmm, at, PAGE_SIZE);');
+  await page.keyboard.press(`${MOD}+Enter`);
+  await waitIdle();
+  await page.keyboard.press('Alt+3');
+  await expect(page.locator('#panel-pagetables .changed-list .diff-removed', { hasText: `removed pte ${va}` })).toBeVisible();
+  await expect(page.locator(`#panel-pagetables .tree button.pt-entry[data-level="pte"][data-va="${va}"]`)).toHaveCount(0);
+  await page.keyboard.press('Alt+2');
+  const zap = page.locator('#panel-charts section[aria-label="Zap throughput"]');
+  await expect(zap.locator('figure.chart')).toBeVisible();
+  await expect(zap.locator('table tr', { hasText: 'munmap' })).toBeVisible();
+});
+
 test('the dark theme from the keyboard', async () => {
   await page.keyboard.press('Alt+t');
   await page.keyboard.press('Alt+t');
@@ -274,6 +289,18 @@ test('save, reopen, and find the outputs', async () => {
   await expect(page.locator('.outputs pre', { hasText: /^\s*42\s*$/ })).toHaveCount(1);
   await expect(page.locator('.outputs figure.chart').first()).toBeVisible();
   expect(await page.locator('.toolbar .file-name').textContent()).toContain('e2e-session.ipynb');
+});
+
+test('a notebook dropped on the window opens', async () => {
+  const text = readFileSync(join(served.notebooksDir, 'e2e-session.ipynb'), 'utf8');
+  const drop = await page.evaluateHandle((t) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([t], 'dropped.ipynb', { type: 'application/json' }));
+    return dt;
+  }, text);
+  await page.locator('.layout').dispatchEvent('drop', { dataTransfer: drop });
+  await expect(page.locator('.toolbar .file-name')).toContainText('dropped.ipynb');
+  await expect(page.locator('.outputs pre', { hasText: /^\s*42\s*$/ })).toHaveCount(1);
 });
 
 test('a notebook file cannot run script: markdown and HTML/SVG outputs are shown as sanitized data', async () => {
