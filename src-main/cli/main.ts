@@ -84,16 +84,16 @@ async function runCommand(path: string, config: Record<string, ConfigValue>, io:
 async function runNotebookCommand(path: string, config: Record<string, ConfigValue>, params: Record<string, ConfigValue>,
   output: string | null, io: CliIo, json = false, typecheck = true): Promise<number> {
   const { loadNotebook, saveNotebook } = await import('../notebook/store');
-  const { injectParameters } = await import('../notebook/notebook');
+  const { injectParameters, notebookMachine } = await import('../notebook/notebook');
   const { executeNotebook } = await import('../notebook/execute');
-  let nb;
+  let nb, machine;
   try {
     nb = injectParameters(loadNotebook(path), params);
+    machine = { ...notebookMachine(nb), ...config } as Record<string, ConfigValue>;
   } catch (err) {
     io.stderr.write(`mmu-lab: cannot open notebook '${path}': ${(err as Error).message}\n`);
     return 1;
   }
-  const machine = { ...(nb.metadata.mmu_lab?.machine ?? {}), ...config } as Record<string, ConfigValue>;
   try {
     (await import('./machine-config')).checkMachineConfig(machine);
   } catch (err) {
