@@ -6,7 +6,19 @@ import { defineConfig } from 'electron-vite';
 export default defineConfig({
   main: {
     build: {
-      rolldownOptions: { input: { index: resolve('src-main/index.ts') } },
+      // Worker threads are entries of their own, found beside the code that starts them
+      // (new URL('./kernel-worker.js', import.meta.url)): so every entry and chunk is written
+      // flat into out/main/, never into a subfolder.
+      rolldownOptions: {
+        input: {
+          index: resolve('src-main/index.ts'),
+          'kernel-worker': resolve('src-main/runner/kernel-worker.ts'),
+          'declarations-worker': resolve('src-main/runner/declarations-worker.ts'),
+          'typecheck-worker': resolve('src-main/runner/typecheck-worker.ts'),
+          cpu_worker: resolve('src-engine/smp/cpu_worker.ts'),
+        },
+        output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+      },
     },
   },
   preload: {

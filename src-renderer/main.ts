@@ -16,7 +16,8 @@ function add<K extends keyof HTMLElementTagNameMap>(
 /** Renders the start page into #app: the lab's name, version and how to run experiments. */
 function render(root: HTMLElement): void {
   add(root, 'h1', 'MMU Lab');
-  add(root, 'p', `Version ${window.mmuLab.version}`);
+  const version = add(root, 'p', 'Version …');
+  void window.mmuLab.appInfo().then((info) => { version.textContent = `Version ${info.version}`; });
   add(
     root,
     'p',

@@ -31,10 +31,13 @@ export interface SandboxJob {
   collectStats?: boolean;
 }
 
-/** The eval bootstrap that loads sandbox-worker.ts through tsx (sources) or the built .js. */
-function bootstrap(): string {
+/**
+ * The eval source that starts worker `name` (a file beside this one, e.g. 'sandbox-worker'):
+ * through tsx from the sources, or the built .js.
+ */
+export function workerBootstrap(name: string): string {
   const fromSources = import.meta.url.endsWith('.ts');
-  const target = new URL(fromSources ? './sandbox-worker.ts' : './sandbox-worker.js', import.meta.url).href;
+  const target = new URL(fromSources ? `./${name}.ts` : `./${name}.js`, import.meta.url).href;
   return fromSources
     ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => m.tsImport(${JSON.stringify(target)}, ${JSON.stringify(target)}))`
     : `import(${JSON.stringify(target)})`;
@@ -43,7 +46,7 @@ function bootstrap(): string {
 /** Run a job in a fresh sandbox; resolves with its outcome (a time limit or a crash is an outcome too). */
 export function runSandboxed(job: SandboxJob, hooks: SandboxHooks): Promise<SandboxOutcome> {
   return new Promise((resolve) => {
-    const w = new Worker(bootstrap(), {
+    const w = new Worker(workerBootstrap('sandbox-worker'), {
       eval: true,
       workerData: { body: job.body, names: [...job.names], marker: job.marker ?? null, config: job.config, collectStats: job.collectStats === true },
       resourceLimits: { maxOldGenerationSizeMb: job.memoryMb ?? 2048 },
