@@ -3,10 +3,10 @@
 //          on every machine), says so and starts browser mode instead, printing the URL.
 //   serve  starts browser mode (src-main/serve.ts).
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './host/paths';
-import { buildApp, rendererStale, serve } from './serve';
+import { buildApp, newest, rendererStale, serve } from './serve';
 
 /**
  * The Electron executable of node_modules/electron, or null when it is not installed. Reads
@@ -28,9 +28,20 @@ export function electronBinary(root = REPO_ROOT): string | null {
   return rel && existsSync(bin) ? bin : null;
 }
 
+/** Whether the built main process is missing or older than the host's or the engine's sources. */
+function mainStale(): boolean {
+  let built: number;
+  try {
+    built = statSync(join(REPO_ROOT, 'out', 'main', 'index.js')).mtimeMs;
+  } catch {
+    return true;
+  }
+  return Math.max(newest(join(REPO_ROOT, 'src-main')), newest(join(REPO_ROOT, 'src-engine'))) > built;
+}
+
 /** Opens the Electron app (building it first when the build is missing or stale); resolves with its exit status. */
 function startElectron(bin: string, argv: readonly string[]): Promise<number> {
-  if (!existsSync(join(REPO_ROOT, 'out', 'main', 'index.js')) || rendererStale()) buildApp();
+  if (mainStale() || rendererStale()) buildApp();
   return new Promise((resolve) => {
     const child = spawn(bin, [REPO_ROOT, ...argv], { stdio: 'inherit' });
     child.on('exit', (code) => resolve(code ?? 1));

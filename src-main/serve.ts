@@ -9,7 +9,7 @@ import { startServer } from './host/ws-server';
 import { EXAMPLES_DIR, REPO_ROOT, RENDERER_DIR, notebooksDir, settingsDir } from './host/paths';
 
 /** The newest modification time (ms) of any file under `dir` (0 when it does not exist). */
-function newest(dir: string): number {
+export function newest(dir: string): number {
   let t = 0;
   let entries;
   try {

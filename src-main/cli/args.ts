@@ -2,10 +2,12 @@
 
 /** A machine-config value as typed on the command line, after parsing. */
 export type ConfigValue = number | boolean | string;
+/** A notebook parameter's value: a config value, or a JSON array or object (`-p sizes=[1,2,4]`). */
+export type ParamValue = ConfigValue | unknown[] | { [key: string]: unknown };
 
 /** What the user asked `mmu-lab` to do. */
 export type Command =
-  | { kind: 'run'; script: string; config: Record<string, ConfigValue>; params: Record<string, ConfigValue>; output: string | null; json?: boolean; typecheck?: false }
+  | { kind: 'run'; script: string; config: Record<string, ConfigValue>; params: Record<string, ParamValue>; output: string | null; json?: boolean; typecheck?: false }
   | { kind: 'start'; config: Record<string, ConfigValue> }
   | { kind: 'export'; notebook: string; output: string | null }
   | { kind: 'sweep'; notebook: string; axes: SweepAxisArg[]; config: Record<string, ConfigValue>; output: string | null; jobs: number | null; typecheck?: false }
@@ -24,7 +26,8 @@ export const USAGE = `Usage:
   mmu-lab run <notebook.ipynb> [-p name=value ...] [-o out.ipynb] [--config key=value ...]
                                                      run every cell, write the notebook with its outputs
                                                      (charts as data and image/png; in place unless -o);
-                                                     -p overrides a parameter;
+                                                     -p overrides a parameter (a value starting with [ or {
+                                                     is JSON: -p sizes=[8,64,512]);
                                                      --json prints a machine-readable summary instead of print() lines
   mmu-lab start [--config key=value ...]             start the lab (an interactive session)
   mmu-lab export <notebook.ipynb> --html [-o out.html]
@@ -61,16 +64,33 @@ export function parseConfigValue(text: string): ConfigValue {
 }
 
 /**
- * Parses one `key=value` setting into `config`. Throws UsageError when the `=` or the key is
- * missing, or the key was already given.
+ * A `-p` value: JSON when it starts with `[` or `{` (UsageError naming the parameter if it is not
+ * valid JSON), otherwise as a config value.
  */
-function addConfigSetting(config: Record<string, ConfigValue>, setting: string): void {
+export function parseParameterValue(name: string, text: string): ParamValue {
+  if (!/^\s*[[{]/.test(text)) return parseConfigValue(text);
+  try {
+    return JSON.parse(text) as unknown[] | { [key: string]: unknown };
+  } catch (err) {
+    throw new UsageError(`-p ${name}: '${text}' is not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/**
+ * Parses one `key=value` setting of option `flag` into `into`, the value read by `parse`.
+ * Throws UsageError when the `=` or the key is missing, or the key was already given.
+ */
+function addSetting<V>(into: Record<string, V>, setting: string, flag: string, parse: (key: string, text: string) => V): void {
   const eq = setting.indexOf('=');
   const key = eq < 0 ? '' : setting.slice(0, eq).trim();
-  if (key === '') throw new UsageError(`--config expects key=value, got '${setting}'`);
-  if (Object.hasOwn(config, key)) throw new UsageError(`--config ${key} is given twice`);
-  config[key] = parseConfigValue(setting.slice(eq + 1));
+  if (key === '') throw new UsageError(`${flag} expects key=value, got '${setting}'`);
+  if (Object.hasOwn(into, key)) throw new UsageError(`${flag} ${key} is given twice`);
+  into[key] = parse(key, setting.slice(eq + 1));
 }
+
+/** Parses one `--config key=value` setting into `config` (see addSetting). */
+const addConfigSetting = (config: Record<string, ConfigValue>, setting: string): void =>
+  addSetting(config, setting, '--config', (_key, text) => parseConfigValue(text));
 
 /**
  * Parses the arguments after `mmu-lab` (process.argv.slice(2)) into a Command.
@@ -88,7 +108,7 @@ export function parseArgs(argv: readonly string[]): Command {
     throw new UsageError(`unknown command '${command}'`);
   }
   const config: Record<string, ConfigValue> = {};
-  const params: Record<string, ConfigValue> = {};
+  const params: Record<string, ParamValue> = {};
   let output: string | null = null;
   let json = false;
   let typecheck = true;
@@ -102,7 +122,7 @@ export function parseArgs(argv: readonly string[]): Command {
     } else if (arg === '-p' || arg === '--param') {
       const setting = rest[++i];
       if (setting === undefined) throw new UsageError(`${arg} expects name=value`);
-      addConfigSetting(params, setting);
+      addSetting(params, setting, arg, parseParameterValue);
     } else if (arg === '-o' || arg === '--output') {
       output = rest[++i] ?? null;
       if (output === null) throw new UsageError(`${arg} expects a file path`);

@@ -1,7 +1,7 @@
 // `mmu-lab`: the headless entry point (bin/mmu-lab.mjs loads this file through tsx).
 import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
-import { parseArgs, USAGE, UsageError, type ConfigValue } from './args';
+import { parseArgs, USAGE, UsageError, type ConfigValue, type ParamValue } from './args';
 import { startRepl } from './repl';
 import { compileScript, ScriptCompileError, quoteLine, type LoadedLab } from './run-script';
 
@@ -81,19 +81,19 @@ async function runCommand(path: string, config: Record<string, ConfigValue>, io:
  * then --config over it), with -p parameters injected, and writes it with its outputs to
  * `output` (or back to `path`). Exit status 0, or 1 naming the failing cell.
  */
-async function runNotebookCommand(path: string, config: Record<string, ConfigValue>, params: Record<string, ConfigValue>,
+async function runNotebookCommand(path: string, config: Record<string, ConfigValue>, params: Record<string, ParamValue>,
   output: string | null, io: CliIo, json = false, typecheck = true): Promise<number> {
   const { loadNotebook, saveNotebook } = await import('../notebook/store');
-  const { injectParameters } = await import('../notebook/notebook');
+  const { injectParameters, notebookMachine } = await import('../notebook/notebook');
   const { executeNotebook } = await import('../notebook/execute');
-  let nb;
+  let nb, machine;
   try {
     nb = injectParameters(loadNotebook(path), params);
+    machine = { ...notebookMachine(nb), ...config } as Record<string, ConfigValue>;
   } catch (err) {
     io.stderr.write(`mmu-lab: cannot open notebook '${path}': ${(err as Error).message}\n`);
     return 1;
   }
-  const machine = { ...(nb.metadata.mmu_lab?.machine ?? {}), ...config } as Record<string, ConfigValue>;
   try {
     (await import('./machine-config')).checkMachineConfig(machine);
   } catch (err) {

@@ -10,7 +10,7 @@ import ts from 'typescript';
 import { PARAMS } from '../../src-engine/params';
 import { checkMachineConfig } from './machine-config';
 import { METRIC_MIME, type Metric, type MachineMetric } from '../../src-engine/lab/metric';
-import { LAB_VERSION, injectParameters, joinSource, type Notebook } from '../notebook/notebook';
+import { LAB_VERSION, injectParameters, joinSource, notebookMachine, type Notebook } from '../notebook/notebook';
 import { loadNotebook, saveNotebook, writeFileAtomic } from '../notebook/store';
 import { executeNotebook, type NotebookRunner } from '../notebook/execute';
 import { resultsCsv, resultsJson, summaryNotebook, type MetricInfo, type RunResult, type SweepAxis, type SweepResults, type Value } from '../notebook/sweep-results';
@@ -71,7 +71,7 @@ function classify(nb: Notebook, path: string, axes: readonly SweepAxisArg[]): Sw
  */
 export function planSweep(nb: Notebook, path: string, axes: readonly SweepAxisArg[], config: Record<string, ConfigValue>): SweepPlan {
   const classified = classify(nb, path, axes);
-  const machine = { ...(nb.metadata.mmu_lab?.machine ?? {}), ...config } as Record<string, Value>;
+  const machine = { ...notebookMachine(nb), ...config } as Record<string, Value>;
   const combos = crossProduct(classified);
   const width = Math.max(3, String(combos.length).length);
   const runs = combos.map((values, i): PlannedRun => {
@@ -131,7 +131,8 @@ export interface SweepOptions {
 async function runOne(plan: SweepPlan, run: PlannedRun, outdir: string, options: SweepOptions): Promise<{ result: RunResult; gathered: Gathered }> {
   const started = performance.now();
   const nb = injectParameters(structuredClone(plan.nb), run.params);
-  nb.metadata.mmu_lab = { ...(nb.metadata.mmu_lab ?? { version: LAB_VERSION }), machine: run.machine };
+  const { seed: _seed, ...meta } = nb.metadata.mmu_lab ?? { version: LAB_VERSION }; // the run's machine holds the seed it ran with
+  nb.metadata.mmu_lab = { ...meta, machine: run.machine };
   const gathered: Gathered = { own: new Map(), machine: null };
   let error: string | null = null;
   try {

@@ -73,6 +73,21 @@ export function newNotebook(machine: Record<string, unknown> = {}, seed?: number
   };
 }
 
+/**
+ * The machine configuration a notebook runs on: metadata.mmu_lab.machine, with metadata.mmu_lab.seed
+ * as its seed when the machine names none. Throws NotebookFormatError when the two seeds disagree
+ * (a run could not honour both).
+ */
+export function notebookMachine(nb: Notebook): Record<string, unknown> {
+  const meta = nb.metadata.mmu_lab;
+  const machine = { ...(meta?.machine ?? {}) };
+  if (meta?.seed === undefined) return machine;
+  if (machine['seed'] !== undefined && machine['seed'] !== meta.seed) {
+    throw new NotebookFormatError('the notebook names two seeds', [`metadata.mmu_lab.seed is ${meta.seed} but metadata.mmu_lab.machine.seed is ${JSON.stringify(machine['seed'])}`]);
+  }
+  return { ...machine, seed: meta.seed };
+}
+
 /** A code cell holding `source`, with no outputs yet. */
 export function codeCell(source: string, tags: string[] = []): CodeCell {
   return { id: newCellId(), cell_type: 'code', metadata: tags.length ? { tags } : {}, source: splitSource(source), outputs: [], execution_count: null };

@@ -41,6 +41,12 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['run', 'n.ipynb', '-o'])).toThrow(UsageError);
   });
 
+  it('reads a -p value that starts with [ or { as JSON, and names the parameter when it is not', () => {
+    expect(parseArgs(['run', 'n.ipynb', '-p', 'sizes=[8, 64]', '-p', 'opts={"a":1}'])).toMatchObject({ params: { sizes: [8, 64], opts: { a: 1 } } });
+    expect(() => parseArgs(['run', 'n.ipynb', '-p', 'sizes=[8,'])).toThrow(/-p sizes: '\[8,' is not valid JSON/);
+    expect(() => parseArgs(['run', 'n.ipynb', '--config', 'sizes=[8]'])).not.toThrow(); // config values stay text
+  });
+
   it('lets --config come before the script and keeps "=" inside values', () => {
     expect(parseArgs(['run', '--config', 'name=a=b', 'exp.ts'])).toEqual({
       kind: 'run',

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newNotebook, codeCell, markdownCell, serializeNotebook, parseNotebook, schemaProblems, injectParameters, splitSource,
-  stableStringify, NotebookFormatError, CHART_MIME, type Notebook } from '../../src-main/notebook/notebook';
+  stableStringify, NotebookFormatError, CHART_MIME, notebookMachine, type Notebook } from '../../src-main/notebook/notebook';
 import { saveNotebook, loadNotebook, writeFileAtomic } from '../../src-main/notebook/store';
 
 /** A notebook with every kind of cell and output the lab writes. */
@@ -113,4 +113,34 @@ describe('saving', () => {
     writeFileAtomic(path, 'short');
     expect(readFileSync(path, 'utf8')).toBe('short');
   });
+});
+
+describe('the machine a notebook runs on', () => {
+  it('takes metadata.mmu_lab.seed as the seed when the machine names none, and refuses two different seeds', () => {
+    expect(notebookMachine(newNotebook({ ram_mb: 64 }, 7))).toEqual({ ram_mb: 64, seed: 7 });
+    expect(notebookMachine(newNotebook({ ram_mb: 64, seed: 7 }, 7))).toEqual({ ram_mb: 64, seed: 7 });
+    expect(notebookMachine(newNotebook({ cpus: 2 }))).toEqual({ cpus: 2 });
+    expect(() => notebookMachine(newNotebook({ seed: 1 }, 2))).toThrow(/metadata.mmu_lab.seed is 2 but metadata.mmu_lab.machine.seed is 1/);
+  });
+
+  it('a run honours the seed of the metadata (Math.random is seeded by it)', async () => {
+    const { main } = await import('../../src-main/cli/main');
+    const { PassThrough } = await import('node:stream');
+    const dir = mkdtempSync(join(tmpdir(), 'mmu-seed-'));
+    /** What `print(Math.random())` prints in a notebook whose metadata names only `seed`. */
+    const draw = async (seed: number): Promise<string> => {
+      const nb = newNotebook({ ram_mb: 16 }, seed);
+      nb.cells.push(codeCell('print(Math.random());'));
+      const path = join(dir, `seed-${seed}.ipynb`);
+      saveNotebook(path, nb);
+      const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), env: {}, terminal: false };
+      const chunks: Buffer[] = [];
+      io.stdout.on('data', (c: Buffer) => chunks.push(c));
+      expect(await main(['run', path, '--no-typecheck'], io)).toBe(0);
+      return Buffer.concat(chunks).toString('utf8');
+    };
+    const [a, b, a2] = [await draw(1), await draw(2), await draw(1)];
+    expect(a).toBe(a2);
+    expect(a).not.toBe(b);
+  }, 60_000);
 });
