@@ -3,7 +3,8 @@
 //   src-engine    imports nothing from src-main, src-renderer, electron, vue, pinia or the DOM;
 //                 only its *worker*.ts files may import worker_threads.
 //   src-renderer  imports no electron, no Node builtin, and src-engine and src-main only as
-//                 `import type` (the host contract's types).
+//                 `import type` (the host contract's types); its components (.vue) reach the
+//                 host only through stores, never by importing the client.
 //   src-main      imports nothing from src-renderer.
 // tests/lint/layers.test.ts proves that each restriction fires.
 import { builtinModules } from 'node:module';
@@ -33,6 +34,10 @@ const SRC_MAIN_RUNTIME = {
   regex: '(^|/)src-main(/|$)',
   message: 'the renderer may only `import type` from src-main (the contract); it reaches the host through src-renderer/client.',
   allowTypeImports: true,
+};
+const HOST_CLIENT = {
+  regex: '(^|/)client(/index)?$',
+  message: 'components reach the host through store actions (shared/ARCHITECTURE.md: IPC only inside store actions).',
 };
 const SRC_ENGINE_RUNTIME = {
   regex: '(^|/)src-engine(/|$)',
@@ -104,6 +109,10 @@ export default defineConfig(
   {
     files: ['src-renderer/**/*.ts', 'src-renderer/**/*.vue'],
     rules: forbidImports(ELECTRON, NODE_BUILTINS, SRC_ENGINE_RUNTIME, SRC_MAIN_RUNTIME),
+  },
+  {
+    files: ['src-renderer/**/*.vue'],
+    rules: forbidImports(ELECTRON, NODE_BUILTINS, SRC_ENGINE_RUNTIME, SRC_MAIN_RUNTIME, HOST_CLIENT),
   },
   {
     files: ['src-main/**/*.ts'],

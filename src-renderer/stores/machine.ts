@@ -40,6 +40,7 @@ export const useMachineStore = defineStore('machine', () => {
   const view = shallowRef<MachineConfigView | null>(null);
   const draft = ref<Record<string, ParamValue>>({});
   const applying = ref(false);
+  let subscribed = false;
 
   const changed = computed(() => {
     const cur = view.value?.config as Record<string, ParamValue> | undefined;
@@ -65,6 +66,15 @@ export const useMachineStore = defineStore('machine', () => {
     if (!nbId) return;
     const v = await nb.guard(() => useHost().getMachineConfig(nbId));
     if (v) accept(v);
+  }
+
+  /** Re-reads the machine whenever the host replaces it (restart, new config, a killed sandbox); once. */
+  function subscribe(): void {
+    if (subscribed) return;
+    subscribed = true;
+    useHost().onMachineReset((e) => {
+      if (e.notebookId === useNotebookStore().id) void refresh();
+    });
   }
 
   /** Sets one draft value. */
@@ -102,5 +112,5 @@ export const useMachineStore = defineStore('machine', () => {
     }
   }
 
-  return { params, view, draft, applying, changed, problems, accept, refresh, setDraft, resetDraftToDefaults, apply };
+  return { params, view, draft, applying, changed, problems, accept, subscribe, refresh, setDraft, resetDraftToDefaults, apply };
 });

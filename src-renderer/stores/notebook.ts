@@ -4,9 +4,9 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
 import type {
-  AppInfo, ExampleEntry, NbCell, NbCodeCell, NbOutput, OpenedNotebook, RecentEntry, RecoveredNotebook,
+  AppInfo, ExampleEntry, MenuCommand, NbCell, NbCodeCell, NbOutput, OpenedNotebook, RecentEntry, RecoveredNotebook,
 } from '../../src-main/contract';
-import { useHost } from '../client';
+import { hostConnection, useHost, type ConnectionState } from '../client';
 import { appendOutput, buildDocument, emptyCell, joinSource, suggestedName } from '../lib/cells';
 
 /** How long edits wait before the host hears of them (it autosaves and marks the title). */
@@ -27,6 +27,7 @@ export const useNotebookStore = defineStore('notebook', () => {
   const recovered = shallowRef<RecoveredNotebook[]>([]);
   const error = ref<string | null>(null);
   const notice = ref<string | null>(null);
+  const connection = ref<ConnectionState>('connecting');
   let changeTimer: ReturnType<typeof setTimeout> | null = null;
   const openedListeners = new Set<(nb: OpenedNotebook) => void>();
 
@@ -61,6 +62,28 @@ export const useNotebookStore = defineStore('notebook', () => {
     selectedId.value = cells.value[0]?.id ?? null;
     editingMarkdown.value = null;
     for (const cb of openedListeners) cb(nb);
+  }
+
+  /**
+   * Connects to the host and follows the connection's state; false (with the reason in the
+   * error banner) when this page cannot reach a host, e.g. opened without its token.
+   */
+  function connect(): boolean {
+    try {
+      const conn = hostConnection();
+      connection.value = conn.state();
+      conn.onState((s) => (connection.value = s));
+      return true;
+    } catch (e) {
+      error.value = e instanceof Error ? e.message : String(e);
+      connection.value = 'closed';
+      return false;
+    }
+  }
+
+  /** Calls `cb` with each command of the native menu (Electron; a browser has none). */
+  function onMenuCommand(cb: (cmd: MenuCommand) => void): () => void {
+    return useHost().onMenuCommand(cb);
   }
 
   /** Calls `cb` whenever a notebook is loaded (other stores reset their per-notebook state). */
@@ -269,9 +292,9 @@ export const useNotebookStore = defineStore('notebook', () => {
   }
 
   return {
-    app, file, cells, metadata, dirty, selectedId, editingMarkdown, examples, recent, recovered, error, notice,
+    app, file, cells, metadata, dirty, selectedId, editingMarkdown, examples, recent, recovered, error, notice, connection,
     id, codeCells, selectedIndex,
-    init, load, onOpened, newNotebook, openExample, openRecent, openDialog, openContent, restoreRecovered, discardRecovered,
+    connect, onMenuCommand, init, load, onOpened, newNotebook, openExample, openRecent, openDialog, openContent, restoreRecovered, discardRecovered,
     document, touch, flushChanges, save, saveAs, refreshRecent, cell, setSource, addCell, deleteCell, moveCell, setCellType,
     selectRelative, setOutputs, pushOutput, setMachineMetadata, close, guard,
   };

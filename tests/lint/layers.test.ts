@@ -36,6 +36,7 @@ describe('layer rule: forbidden imports are reported', () => {
     ['src-renderer/stores/lab.ts', "import { parseNotebook } from '../../src-main/notebook/notebook';"],
     ['src-renderer/components/X.vue', "<script setup lang=\"ts\">\nimport { ipcRenderer } from 'electron';\nvoid ipcRenderer;\n</script>"],
     ['src-main/index.ts', "import '../src-renderer/main';"],
+    ['src-renderer/components/X.vue', "<script setup lang=\"ts\">\nimport { useHost } from '../client';\nvoid useHost;\n</script>"],
   ])('%s: %s', async (filePath, code) => {
     const fired = await firedRules(code, filePath);
     expect(fired.some((id) => LAYER_RULES.includes(id))).toBe(true);
