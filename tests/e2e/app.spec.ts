@@ -231,6 +231,20 @@ test('after munmap the explorer lists the removed pte and the zap throughput is 
   await expect(zap.locator('table tr', { hasText: 'munmap' })).toBeVisible();
 });
 
+test('a markdown cell is written and rendered from the keyboard', async () => {
+  await page.keyboard.press('Alt+0');
+  await page.keyboard.press('b');
+  await page.keyboard.press('m');
+  await page.keyboard.press('Enter');
+  const source = page.locator('textarea.markdown-edit');
+  await expect(source).toBeFocused();
+  await page.keyboard.type('## Notes\n\nThe *new* pte was **dirty**.');
+  await page.keyboard.press('Shift+Enter');
+  const cell = page.locator('section.cell.markdown', { hasText: 'Notes' });
+  await expect(cell.locator('h2')).toHaveText('Notes');
+  await expect(cell.locator('strong')).toHaveText('dirty');
+});
+
 test('the dark theme from the keyboard', async () => {
   await page.keyboard.press('Alt+t');
   await page.keyboard.press('Alt+t');
