@@ -1,6 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
+
+/** Writes the lab's declaration file beside the built host (src-main/lab-declarations.ts looks for it there). */
+function labDeclarationsAsset(): Plugin {
+  return {
+    name: 'mmu-lab-declarations',
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: 'lab-api.d.ts', source: readFileSync(resolve('src-engine/lab-api.d.ts'), 'utf8') });
+    },
+  };
+}
 
 // Explicit inputs for the fixed layout (see shared/TOOLCHAIN.md): main and preload live in
 // src-main/, the renderer's root is src-renderer/. Sandboxed preloads must be CommonJS.
@@ -8,6 +20,7 @@ import { defineConfig } from 'electron-vite';
 // browser mode (`npm run serve`) serves the same directory, so asset paths are relative.
 export default defineConfig({
   main: {
+    plugins: [labDeclarationsAsset()],
     build: {
       // Worker threads are entries of their own, found beside the code that starts them
       // (new URL('./kernel-worker.js', import.meta.url)): so every entry and chunk is written
@@ -16,9 +29,9 @@ export default defineConfig({
         input: {
           index: resolve('src-main/index.ts'),
           'kernel-worker': resolve('src-main/runner/kernel-worker.ts'),
-          'declarations-worker': resolve('src-main/runner/declarations-worker.ts'),
           'typecheck-worker': resolve('src-main/runner/typecheck-worker.ts'),
           cpu_worker: resolve('src-engine/smp/cpu_worker.ts'),
+          pattern_worker: resolve('src-engine/workload/pattern_worker.ts'),
         },
         output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
       },

@@ -422,8 +422,8 @@ export interface AppInfo {
 export interface LabDeclarations {
   /** Files to register, e.g. { path: 'file:///mmu-lab/lab.d.ts', text }. */
   files: { path: string; text: string }[];
-  /** Where the text comes from: the lab's own declaration file, or generated from the engine's types. */
-  source: 'lab-dts' | 'generated';
+  /** Where the text comes from: the lab's own declaration file. */
+  source: 'lab-dts';
 }
 
 /**
@@ -466,11 +466,9 @@ export interface HostApi {
   /** Version, transport, platform and whether native dialogs exist. */
   appInfo(): Promise<AppInfo>;
   /**
-   * The lab's .d.ts text for Monaco: every script global with its documentation. The host
-   * builds it once in a worker (the first call takes ~5 s) and caches it. Today it is the
-   * engine's own declarations emitted from src-engine (about 60 files, source 'generated');
-   * once the lab's self-contained declaration file exists it becomes that one file
-   * ('lab-dts'). Register every file with addExtraLib(text, path) either way.
+   * The lab's .d.ts for Monaco: its own self-contained declaration file (src-engine/lab-api.d.ts,
+   * one file, source 'lab-dts'), every script global with its documentation: the same file
+   * scripts and cells are type-checked against. Register every file with addExtraLib(text, path).
    */
   labDeclarations(): Promise<LabDeclarations>;
   /** Every machine parameter with default, unit, description and group (no session needed). */

@@ -4,15 +4,14 @@
 // (src-main/host/ws-server.ts) both validate a request (dispatch.ts) and call a method here.
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { loadNotebook, saveNotebook } from '../notebook/store';
 import { newNotebook, parseNotebook, joinSource, type Notebook } from '../notebook/notebook';
 import { KernelSession, type SessionOptions } from '../kernel/session';
 import { configView, machineParams } from '../kernel/params-view';
-import { workerBootstrap } from '../runner/sandbox';
 import { RecentFiles } from './recent';
 import { RecoveryStore } from './recovery';
 import { hostError } from './errors';
+import { DECLARATIONS_FILE, labDeclarations } from '../lab-declarations';
 import type {
   AppInfo, CellRequest, ExampleEntry, HostApi, HostEventName, HostEventPayloads, HostMethod, LabDeclarations,
   MachineConfig, NbNotebook, NotebookId, NotebookOrigin, OpenedNotebook, PageTableDiff, PageTableSnapshot,
@@ -74,7 +73,6 @@ export class LabHost implements HostMethods {
   private readonly recent: RecentFiles;
   private readonly recovery: RecoveryStore;
   private readonly timer: ReturnType<typeof setInterval>;
-  private declarations: Promise<LabDeclarations> | null = null;
   private ids = 0;
 
   /** Loads the recent list and the recovery folder, and starts the autosave timer. */
@@ -113,18 +111,9 @@ export class LabHost implements HostMethods {
     return { version: this.options.version, mode: this.options.mode, platform: process.platform, nativeDialogs: this.options.dialogs !== null, notebooksDir: this.options.notebooksDir };
   }
 
-  /** Built once in a worker thread (seconds of TypeScript work), then cached. */
-  labDeclarations(): Promise<LabDeclarations> {
-    this.declarations ??= new Promise<LabDeclarations>((resolve, reject) => {
-      const w = new Worker(workerBootstrap('declarations-worker'), { eval: true, stdout: false, stderr: false });
-      w.once('message', (m: { ok: true; value: LabDeclarations } | { ok: false; message: string }) => {
-        void w.terminate();
-        if (m.ok) resolve(m.value); else reject(hostError('internal', `cannot build the lab's declarations: ${m.message}`));
-      });
-      w.once('error', (e) => reject(hostError('internal', `cannot build the lab's declarations: ${e.message}`)));
-    });
-    this.declarations.catch(() => { this.declarations = null; });
-    return this.declarations;
+  /** The lab's own declaration file (src-engine/lab-api.d.ts), the one scripts are type-checked against. */
+  async labDeclarations(): Promise<LabDeclarations> {
+    return { files: [{ path: `file://${DECLARATIONS_FILE}`, text: labDeclarations() }], source: 'lab-dts' };
   }
 
   /** Every machine parameter with its default, unit and description. */

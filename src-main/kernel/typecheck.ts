@@ -4,67 +4,17 @@
 // One checker per session keeps the lab's parsed declaration files between checks, so a check
 // after the first costs the user's cells, not the engine's thousands of lines.
 import ts from 'typescript';
-import { fileURLToPath } from 'node:url';
 import type { CellDiagnostic, CellRequest } from '../contract';
+import { CHECK_OPTIONS, DECLARATIONS_FILE, labCompilerHost } from '../lab-declarations';
 
-const LAB_TS = fileURLToPath(new URL('../../src-engine/lab.ts', import.meta.url));
 const CELLS_FILE = '/mmu-lab/cells.ts';
-const GLOBALS_FILE = '/mmu-lab/lab-globals.d.ts';
 
 /** Redeclaring a name an earlier cell declared is how notebooks work: these codes are not errors here. */
 const REDECLARATION = new Set([2451, 2300, 2393, 2323]);
 
-const OPTIONS: ts.CompilerOptions = {
-  strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext,
-  moduleResolution: ts.ModuleResolutionKind.Bundler, lib: ['lib.es2022.d.ts'], types: [], skipLibCheck: true,
-};
-
-/** The declaration file that makes each lab name a global of the type it has in the lab. */
-function globalsDeclaration(names: readonly string[]): string {
-  const decls = names.map((n) => `  const ${n}: Lab[${JSON.stringify(n)}];`).join('\n');
-  return `import type { Lab } from ${JSON.stringify(LAB_TS.replace(/\.ts$/, ''))};\ndeclare global {\n${decls}\n}\nexport {};\n`;
-}
-
-/** Parsed lib and engine files, shared by every checker in the process (SourceFiles are immutable). */
-const sharedFiles = new Map<string, ts.SourceFile>();
-
-/** A type checker for cells; reuse one per session. */
+/** A type checker for cells against the lab's declaration file; reuse one per session (it keeps its last program). */
 export class CellTypechecker {
-  private readonly files = sharedFiles;
   private old: ts.Program | undefined;
-  private readonly globals: string;
-
-  /** A checker for scripts whose globals are the lab names `names`. */
-  constructor(names: readonly string[]) {
-    this.globals = globalsDeclaration(names);
-  }
-
-  /** A compiler host whose real files are parsed once and kept; the cells file is `text`. */
-  private host(text: string): ts.CompilerHost {
-    const host = ts.createCompilerHost(OPTIONS, true);
-    const virtual = new Map([[CELLS_FILE, text], [GLOBALS_FILE, this.globals]]);
-    const read = host.getSourceFile.bind(host);
-    host.getSourceFile = (name, lang, onError, create) => {
-      const v = virtual.get(name);
-      if (v !== undefined) return name === CELLS_FILE ? ts.createSourceFile(name, v, lang) : this.cached(name, () => ts.createSourceFile(name, v, lang));
-      return this.cached(name, () => read(name, lang, onError, create));
-    };
-    const exists = host.fileExists.bind(host);
-    host.fileExists = (name) => virtual.has(name) || exists(name);
-    const readFile = host.readFile.bind(host);
-    host.readFile = (name) => virtual.get(name) ?? readFile(name);
-    return host;
-  }
-
-  /** The kept SourceFile of `name`, parsed by `make` the first time. */
-  private cached(name: string, make: () => ts.SourceFile | undefined): ts.SourceFile | undefined {
-    let sf = this.files.get(name);
-    if (!sf) {
-      sf = make();
-      if (sf) this.files.set(name, sf);
-    }
-    return sf;
-  }
 
   /**
    * Diagnostics of `cells` (checked together, in order) after the `prior` cells' sources.
@@ -81,7 +31,7 @@ export class CellTypechecker {
       line += lineCount(c.source) + 1;
     }
     text += 'export {};\n';
-    const program = ts.createProgram({ rootNames: [CELLS_FILE, GLOBALS_FILE], options: OPTIONS, host: this.host(text), oldProgram: this.old });
+    const program = ts.createProgram({ rootNames: [CELLS_FILE, DECLARATIONS_FILE], options: CHECK_OPTIONS, host: labCompilerHost(CELLS_FILE, text), oldProgram: this.old });
     this.old = program;
     const sf = program.getSourceFile(CELLS_FILE)!;
     const diags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];

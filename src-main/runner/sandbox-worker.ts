@@ -7,7 +7,8 @@
 // shared with the CPU workers that run custom access patterns.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MachineMetric } from '../../src-engine/lab/metric';
-import { lockdownOnce, seededMath, functionHead, evaluateFunction } from '../../src-engine/lab/sandbox';
+import { lockdownOnce, functionHead, evaluateFunction } from '../../src-engine/lab/sandbox';
+import { reproducibleGlobals } from './sandbox-globals';
 
 lockdownOnce();
 
@@ -27,25 +28,6 @@ function firstLine(c: Compartment): number {
 function evaluatedFrame(err: unknown, first: number): { line: number; column: number } | null {
   const m = /<anonymous>:(\d+):(\d+)/.exec(err instanceof Error ? String(err.stack) : '');
   return m ? { line: Number(m[1]) - first + 1, column: Number(m[2]) } : null;
-}
-
-/**
- * Math and Date for the script, so that runs reproduce: Math.random draws from a generator
- * seeded by the machine's seed, and Date.now() / new Date() read the machine's simulated clock
- * (milliseconds since the epoch at the modelled 2.445 GHz), not the host's.
- */
-function reproducibleGlobals(lab: Record<string, unknown>, seed: number): Record<string, unknown> {
-  const nowMs = (): number => Math.floor(((lab['machine_stats'] as () => { cycles: number })().cycles) / 2.445e6);
-  const RealDate = Date;
-  function LabDate(this: unknown, ...args: unknown[]): unknown {
-    const d = args.length ? new (RealDate as unknown as new (...a: unknown[]) => Date)(...args) : new RealDate(nowMs());
-    return new.target ? d : d.toString();
-  }
-  LabDate.now = nowMs;
-  LabDate.UTC = RealDate.UTC;
-  LabDate.parse = RealDate.parse;
-  LabDate.prototype = RealDate.prototype;
-  return { Math: seededMath(seed), Date: harden(LabDate) };
 }
 
 /** When the job asked for them, send the machine's statistics as they stand now (the end of the run). */

@@ -9,8 +9,7 @@ interface CheckRequest { id: number; prior: string[]; cells: CellRequest[] }
 /** Serves check requests until the host ends the worker. */
 async function main(): Promise<void> {
   const { CellTypechecker } = await import('../kernel/typecheck');
-  const { LAB_GLOBAL_NAMES } = await import('../../src-engine/lab');
-  const checker = new CellTypechecker(LAB_GLOBAL_NAMES);
+  const checker = new CellTypechecker();
   parentPort!.on('message', (req: CheckRequest) => {
     try {
       parentPort!.postMessage({ id: req.id, ok: true, diagnostics: checker.check(req.prior, req.cells) });

@@ -75,15 +75,14 @@ describe('dispatch: every handler', () => {
     expect(params.every((p) => p.description.length > 0)).toBe(true);
   });
 
-  it('labDeclarations gives Monaco the engine\'s declarations and a globals file naming every lab function', async () => {
+  it('labDeclarations gives Monaco the lab\'s own declaration file, documenting every lab function', async () => {
     const d = value<{ files: { path: string; text: string }[]; source: string }>(await dispatch(host, 'labDeclarations', []));
-    expect(d.source).toBe('generated');
-    const paths = d.files.map((f) => f.path);
-    expect(paths).toContain('file:///mmu-lab/src-engine/lab.d.ts');
-    const globals = d.files.find((f) => f.path === 'file:///mmu-lab/lab-globals.d.ts')!.text;
-    expect(globals).toContain('const mm_alloc: Lab["mm_alloc"];');
-    expect(globals).toContain('const zap_page_range: Lab["zap_page_range"];');
-  }, 120_000);
+    expect(d.source).toBe('lab-dts');
+    expect(d.files.map((f) => f.path)).toEqual(['file:///mmu-lab/lab-api.d.ts']);
+    const text = d.files[0]!.text;
+    expect(text).toMatch(/\*\/\ndeclare function mm_alloc\(/);
+    expect(text).toMatch(/\*\/\ndeclare function zap_page_range\(/);
+  });
 
   it('newNotebook opens an untitled notebook with a kernel; openNotebookDialog is unavailable in browser mode', async () => {
     nb = value(await dispatch(host, 'newNotebook', []));
