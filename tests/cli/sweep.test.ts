@@ -79,8 +79,8 @@ describe('planning a sweep', () => {
     expect(() => planSweep(nb, 'tiny.ipynb', [{ name: 'pages', values: [1] }], {})).toThrow(/declares it with const/);
     expect(() => planSweep(tiny(), 'tiny.ipynb', [{ name: 'cpus', values: [2, 0] }], {})).toThrow(SweepError);
     expect(() => planSweep(tiny(), 'tiny.ipynb', [{ name: 'cpus', values: [2, 0] }], {})).toThrow(/run-002.ipynb \(cpus=0\): machine parameter cpus must be an integer from 1 to 64/);
-    expect(() => planSweep(tiny(), 'tiny.ipynb', [{ name: 'tlb_l1_entries', values: [64, 32] }], {})).toThrow(/run-002.ipynb \(tlb_l1_entries=32\): TLB geometry: l1_entries \(32\) must be a multiple of l1_ways \(64\)/);
-    expect(planSweep(tiny(), 'tiny.ipynb', [{ name: 'tlb_l1_entries', values: [64, 32] }], { tlb_l1_ways: 4 }).runs).toHaveLength(2);
+    expect(() => planSweep(tiny(), 'tiny.ipynb', [{ name: 'tlb_l1_entries', values: [64, 96] }], {})).toThrow(/run-002.ipynb \(tlb_l1_entries=96\): TLB geometry: l1_entries \(96\) must be a multiple of l1_ways \(64\)/);
+    expect(planSweep(tiny(), 'tiny.ipynb', [{ name: 'tlb_l1_entries', values: [64, 96] }], { tlb_l1_ways: 96 }).runs).toHaveLength(2);
   });
 
   it('orders the cross product with the first axis varying slowest', () => {
@@ -117,7 +117,7 @@ describe('mmu-lab sweep', () => {
     expect(csv[1]).toMatch(/^1,run-001\.ipynb,2,1,ok,,2,/);
 
     const run3 = parseNotebook(readFileSync(join(scratch, 'first/run-003.ipynb'), 'utf8'));
-    expect(run3.metadata.mmu_lab?.machine).toEqual({ ram_mb: 16, cpus: 1, tlb_l1_ways: 1, tlb_l1_entries: 1 });
+    expect(run3.metadata.mmu_lab?.machine).toEqual({ ram_mb: 16, cpus: 1, seed: 1, tlb_l1_ways: 1, tlb_l1_entries: 1 }); // the run's machine holds the seed it ran with
     const injected = run3.cells.find((c) => (c.metadata as { tags?: string[] }).tags?.includes('injected-parameters'))!;
     expect(injected.source).toEqual(['// Injected parameters\n', 'pages = 4;']);
 
@@ -151,9 +151,9 @@ describe('mmu-lab sweep', () => {
 
   it('run refuses a machine that could not boot, in one line, before the sandbox starts', async () => {
     saveNotebook(join(scratch, 'tiny.ipynb'), tiny());
-    const r = await mmuLab(['run', 'tiny.ipynb', '--config', 'tlb_l1_entries=32', '-o', 'never.ipynb']);
+    const r = await mmuLab(['run', 'tiny.ipynb', '--config', 'tlb_l1_entries=96', '-o', 'never.ipynb']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('mmu-lab: cannot create the machine: TLB geometry: l1_entries (32) must be a multiple of l1_ways (64)\n');
+    expect(r.stderr).toBe('mmu-lab: cannot create the machine: TLB geometry: l1_entries (96) must be a multiple of l1_ways (64)\n');
   });
 
   it('exits 2 naming a -p that is neither a parameter nor a machine setting, and runs nothing', async () => {
