@@ -4,11 +4,14 @@
 // whose parameters are the only names it may use. Passing names as parameters is also what keeps
 // the code fast: a global read through a Compartment's scope costs ~250 ns, a parameter ~1 ns.
 // Importing this module loads SES (it adds lockdown, harden and Compartment to this thread's
-// globals); only lockdownOnce() changes the intrinsics. Lockdown has a price on V8 (Node 20):
-// once Object.prototype is frozen, every typed-array element store takes a slow path (~25x
-// slower), so a locked-down thread runs the engine several times slower (DataView stores are not
-// affected).
+// globals); only lockdownOnce() changes the intrinsics. SES loads with the Object.freeze of
+// ses_freeze.ts, which freezes the prototypes of typed arrays without the slow element dictionary
+// V8's own freeze gives them: with V8's, every element store into a typed array of a locked-down
+// thread takes V8's slow path, and the engine ran 3-6x slower in the sandbox.
+import { restoreNativeFreeze, sesLoadedFirst, stepwiseFrozenCount } from './ses_freeze';
 import 'ses';
+
+restoreNativeFreeze();
 
 /** How every lab sandbox locks JavaScript down (errors and stacks stay readable for reports). */
 export const LOCKDOWN_OPTIONS = Object.freeze({
@@ -22,6 +25,15 @@ export function lockdownOnce(): void {
   if (lockedDown) return;
   lockdown(LOCKDOWN_OPTIONS);
   lockedDown = true;
+}
+
+/**
+ * Whether this thread's lockdown froze the typed arrays' prototypes with ses_freeze.ts's freeze
+ * (false before lockdown, or when SES loaded before this module: the thread is then just as
+ * locked down, but its element stores are slow).
+ */
+export function fastLockdown(): boolean {
+  return lockedDown && !sesLoadedFirst && stepwiseFrozenCount() > 0;
 }
 
 /**

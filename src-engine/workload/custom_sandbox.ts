@@ -2,8 +2,7 @@
 // is compiled in a Compartment of a locked-down thread, where it reaches only its arguments
 // (i, rng, params) and the hardened intrinsics, and a failure of the pattern ends its stream with
 // a report instead of breaking the thread. Only pattern threads (pattern_worker.ts) import this:
-// lockdown freezes the intrinsics of the whole thread, which makes V8 run the engine's hot paths
-// about ten times slower, so a CPU worker never locks itself down.
+// lockdown freezes the intrinsics of the whole thread, so a CPU worker never locks itself down.
 import { lockdownOnce, seededMath, compartmentGlobals, evaluateFunction, describeThrown } from '../lab/sandbox';
 import { badAddress, type CustomPattern, type CustomWorkload, type PatternRng } from './custom';
 import { streamRngs } from './stream';
@@ -41,9 +40,9 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const SCOPE_HINT = "on a CPU worker a pattern sees only its arguments (i, rng, params) and JavaScript's standard globals; any other name reads as undefined";
 
 /**
- * The accesses of a custom pattern, written straight into shared memory through DataViews: in a
- * locked-down thread V8 makes every typed-array element store ~25× slower (frozen prototypes
- * disable its fast store path), while DataView stores keep their speed. Draws exactly what
+ * The accesses of a custom pattern, written straight into shared memory through DataViews (which
+ * kept their speed when V8's own freeze of the prototypes made typed-array stores ~25× slower in
+ * a locked-down thread; lab/ses_freeze.ts has since removed that cost). Draws exactly what
  * customStream(pattern, spec, streamId) draws, so both give the same accesses. A failure (the
  * pattern did not compile, threw, or returned a bad address) ends the source with `error` set.
  */

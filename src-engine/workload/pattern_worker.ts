@@ -1,7 +1,7 @@
 // A pattern thread: runs custom access patterns written in a script, in the SES sandbox scripts
 // run in (custom_sandbox.ts), for one CPU worker, and hands it blocks of accesses through a
-// PatternChannel. The sandbox locks this thread down, not the CPU worker: frozen intrinsics slow
-// V8's element accesses in the whole thread, and the CPU worker's hot loop must not pay for it.
+// PatternChannel. The sandbox locks this thread down, not the CPU worker: lockdown freezes the
+// intrinsics of the whole thread, and the CPU worker's own code stays out of it.
 import { workerData } from 'node:worker_threads';
 import { PatternChannel, SLOTS, SLOT_ACCESSES, P_STATE, P_JOB, P_HEAD, P_TAIL, P_STOP, PT_IDLE, PT_BUSY, SLOT_END, SLOT_ERROR,
   type PatternChannelBuffers } from './pattern_channel';
@@ -11,7 +11,7 @@ import { sandboxedPatternSource, type CustomJob } from './custom_sandbox';
 const { buffers, streamId } = workerData as { buffers: PatternChannelBuffers; streamId: number };
 const ch = new PatternChannel(buffers);
 const ctl = ch.ctl;
-// DataViews, not typed arrays: typed-array stores are slow in a locked-down thread (custom_sandbox.ts).
+// DataViews, as PatternSource writes through (custom_sandbox.ts).
 const addrView = new DataView(buffers.addrs);
 const writeView = new DataView(buffers.writes);
 

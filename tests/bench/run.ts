@@ -133,6 +133,7 @@ async function main(): Promise<number> {
   if (!opts.tsx && !process.env['MMU_BENCH_BUNDLED']) return bundleAndRun(argv);
   const result = runAll(sizes, opts);
   console.log(renderReport(result));
+  console.log(`\n${(await import('./sandbox')).sandboxReport(opts.quick)}`); // the SES sandbox's cost: tests/bench/sandbox.ts
   console.log(`\nwrote ${writeJson(result)}`);
   return 0;
 }
