@@ -5,11 +5,11 @@
 // src-main/kernel/cell-transform.ts), which is the persistent scope later cells read.
 // Stop: the host raises a shared flag; loop bodies and run_workloads check it and the cell ends
 // with an 'Interrupted' error at a safe point. A cell stuck elsewhere is killed by the host.
-import 'ses';
 import { parentPort, workerData } from 'node:worker_threads';
+import { lockdownOnce } from '../../src-engine/lab/sandbox'; // loads SES the way that keeps typed-array stores fast
 import { reproducibleGlobals } from './sandbox-globals';
 
-lockdown({ errorTaming: 'unsafe', stackFiltering: 'verbose', overrideTaming: 'severe', consoleTaming: 'unsafe', domainTaming: 'unsafe' });
+lockdownOnce();
 
 /** What the host passes at start: the machine config and the Stop flag (Int32Array over it). */
 interface KernelInit { config: Record<string, unknown>; flag: SharedArrayBuffer }
