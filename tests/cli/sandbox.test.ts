@@ -6,10 +6,10 @@ import { runSandboxed, type SandboxOutcome } from '../../src-main/runner/sandbox
 import { LAB_GLOBAL_NAMES } from '../../src-engine/lab';
 
 /** Compile and run `src` in a sandbox; its printed lines and outcome. */
-async function sandboxed(src: string, timeoutMs = 20_000): Promise<{ lines: string[]; o: SandboxOutcome }> {
+async function sandboxed(src: string, timeoutMs = 20_000, memoryMb?: number): Promise<{ lines: string[]; o: SandboxOutcome }> {
   const s = await compileScript(src, 'x.ts');
   const lines: string[] = [];
-  const o = await runSandboxed({ body: s.body, names: LAB_GLOBAL_NAMES, config: { ram_mb: 16 }, timeoutMs }, { print: (l) => lines.push(l) });
+  const o = await runSandboxed({ body: s.body, names: LAB_GLOBAL_NAMES, config: { ram_mb: 16 }, timeoutMs, memoryMb }, { print: (l) => lines.push(l) });
   return { lines, o };
 }
 
@@ -50,6 +50,13 @@ describe('sandbox', () => {
     expect(performance.now() - t0).toBeLessThan(5_000);
     expect((await sandboxed('print(1);')).o).toEqual({ ok: true });
   }, 30_000);
+
+  it('stops a runaway allocation at the worker\'s memory limit, says so, and the host carries on', async () => {
+    const { o } = await sandboxed('const keep: number[][] = [];\nfor (;;) keep.push(new Array(1 << 16).fill(1.5));', 60_000, 96);
+    expect(o).toMatchObject({ ok: false, name: 'MemoryLimit' });
+    expect(!o.ok && o.message).toMatch(/memory/i);
+    expect((await sandboxed('print(1);')).o).toEqual({ ok: true });
+  }, 90_000);
 
   it('reports where a script failed, in the compiled body (the host maps it back)', async () => {
     const { o } = await sandboxed('const mm = mm_alloc();\n\nuser_read(mm, 0x1000, 1);');
