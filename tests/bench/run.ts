@@ -134,6 +134,7 @@ async function main(): Promise<number> {
   const result = runAll(sizes, opts);
   console.log(renderReport(result));
   console.log(`\n${(await import('./sandbox')).sandboxReport(opts.quick)}`); // the SES sandbox's cost: tests/bench/sandbox.ts
+  console.log(`\n${(await import('./stop')).stopReport(opts.quick)}`); // Stop of a runaway cell: tests/bench/stop.ts
   console.log(`\nwrote ${writeJson(result)}`);
   return 0;
 }
