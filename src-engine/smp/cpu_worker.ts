@@ -36,16 +36,22 @@ function runJob(job: WorkerJob): WorkerResult {
   const cpu = m.cpus[boot.cpu]!;
   const mm = m.mmView(job.mmId);
   const stream = (job.workload as { kind: string }).kind === 'custom' ? customJobStream(job.workload as CustomJob) : createAccessStream(job.workload as Workload, boot.cpu);
-  const addrs = new Float64Array(job.quantum), writes = new Uint8Array(job.quantum);
+  // A custom pattern is read one quantum at a time; the built-in patterns ahead, as scheduler.ts does.
+  const custom = (job.workload as { kind: string }).kind === 'custom';
+  const block = custom ? job.quantum : job.quantum * Math.max(1, Math.floor(4096 / job.quantum));
+  const addrs = new Float64Array(block), writes = new Uint8Array(block);
   const faults = { n: 0 };
   const clock0 = cpu.clock, log0 = m.log.lines.length;
   if (job.trace !== null) m.trace.start(job.trace);
   const done = { n: 0 };
   let signal: WorkerResult['signal'] = null;
   try {
-    for (let n = stream.fill(addrs, writes); n > 0 && Atomics.load(ctl, C_STOP) === 0; n = stream.fill(addrs, writes)) {
-      ipi_poll(m);
-      run_accesses(m, cpu, mm, addrs, writes, n, faults, done);
+    // The stream is read a block at a time and run a quantum at a time (IPIs are taken between quanta).
+    for (let len = stream.fill(addrs, writes); len > 0 && Atomics.load(ctl, C_STOP) === 0; len = stream.fill(addrs, writes)) {
+      for (let k = 0; k < len && Atomics.load(ctl, C_STOP) === 0; k += job.quantum) {
+        ipi_poll(m);
+        run_accesses(m, cpu, mm, addrs, writes, k, Math.min(len, k + job.quantum), faults, done);
+      }
     }
   } catch (e) {
     if (!(e instanceof UserSignal)) throw e;

@@ -66,7 +66,24 @@ export interface RunResult {
   tlb_hit_rate: { cpu: number; t: number[]; v: number[] }[];
 }
 
-interface Running { job: CpuJob; stream: AccessStream; out: CpuOutcome; clock0: number }
+/**
+ * A job being run: its stream, and the block of accesses read from it ahead of the quanta
+ * (addrs/writes[pos..len) not run yet).
+ */
+interface Running { job: CpuJob; stream: AccessStream; out: CpuOutcome; clock0: number; addrs: Float64Array; writes: Uint8Array; pos: number; len: number }
+
+/** Accesses a built-in stream is read ahead by: whole quanta, about 4096 accesses. */
+const READ_AHEAD = 4096;
+
+/**
+ * The block a job's stream is read in: `quantum` for a custom pattern (a script function: it
+ * runs, and may throw, exactly when its quantum comes), whole quanta up to READ_AHEAD for the
+ * built-in patterns, which are pure generators: reading them ahead changes nothing but the
+ * number of fill() calls, one per quantum of 64 accesses being a measurable part of an access.
+ */
+function blockSize(job: CpuJob, quantum: number): number {
+  return job.pattern ? quantum : quantum * Math.max(1, Math.floor(READ_AHEAD / quantum));
+}
 
 /** Build the access stream of a job (TypeError for a bad spec). */
 function jobStream(job: CpuJob): AccessStream {
@@ -116,7 +133,9 @@ export function run_workloads(m: Machine, jobs: CpuJob[], opts: RunOptions = {})
   const start = Math.max(...jobs.map((j) => m.cpus[j.cpu]!.clock));
   const running: Running[] = jobs.map((job) => {
     m.cpus[job.cpu]!.clock = start;
-    return { job, stream: jobStream(job), out: { cpu: job.cpu, accesses: 0, faults: 0, cycles: 0, signal: null }, clock0: start };
+    const block = blockSize(job, quantum);
+    return { job, stream: jobStream(job), out: { cpu: job.cpu, accesses: 0, faults: 0, cycles: 0, signal: null }, clock0: start,
+      addrs: new Float64Array(block), writes: new Uint8Array(block), pos: 0, len: 0 };
   });
   const outcomes = running.map((r) => r.out);
   const interval = m.stats.beginInterval();
@@ -125,7 +144,6 @@ export function run_workloads(m: Machine, jobs: CpuJob[], opts: RunOptions = {})
   let before = startCounters;
   let nextSample = start + sampleEvery;
   let nextEvery = every ? start + every.cycles! : Infinity;
-  const addrs = new Float64Array(quantum), writes = new Uint8Array(quantum);
   const faults = { n: 0 };
   try {
     schedule();
@@ -149,10 +167,11 @@ export function run_workloads(m: Machine, jobs: CpuJob[], opts: RunOptions = {})
       nextSample += sampleEvery;
     }
     if (opts.stop?.()) { running.length = 0; break; }
-    const n = r.stream.fill(addrs, writes);
+    if (r.pos === r.len) { r.len = r.stream.fill(r.addrs, r.writes); r.pos = 0; }
+    const n = Math.min(quantum, r.len - r.pos);
     if (n === 0) { finish(m, running, i); continue; }
     faults.n = 0;
-    const killed = runQuantum(m, r, addrs, writes, n, faults);
+    const killed = runQuantum(m, r, n, faults);
     r.out.faults += faults.n;
     if (killed) finish(m, running, i);
   }
@@ -173,21 +192,28 @@ function pickNext(m: Machine, running: Running[], rng: Rng): number {
   return best;
 }
 
-/** Run one quantum of n accesses on a job's CPU; true if the process was killed by a signal. */
-function runQuantum(m: Machine, r: Running, addrs: Float64Array, writes: Uint8Array, n: number, faults: { n: number }): boolean {
+/** The accesses run_accesses completed in the last quantum (one object for every quantum). */
+const quantumDone = { n: 0 };
+
+/**
+ * Run a job's next quantum, its n accesses from r.pos, on its CPU; true if the process was
+ * killed by a signal.
+ */
+function runQuantum(m: Machine, r: Running, n: number, faults: { n: number }): boolean {
   const { cpu, mm } = r.job;
   const saved = m.current_cpu;
   m.current_cpu = cpu;
-  const done = { n: 0 };
+  quantumDone.n = 0;
   try {
-    run_accesses(m, m.cpus[cpu]!, mm, addrs, writes, n, faults, done);
+    run_accesses(m, m.cpus[cpu]!, mm, r.addrs, r.writes, r.pos, r.pos + n, faults, quantumDone);
     return false;
   } catch (e) {
     if (!(e instanceof UserSignal)) throw e;
     r.out.signal = { name: e.name, address: e.address, message: e.message };
     return true;
   } finally {
-    r.out.accesses += done.n;
+    r.out.accesses += quantumDone.n;
+    r.pos += n;
     m.current_cpu = saved;
   }
 }

@@ -162,26 +162,44 @@ export function sattoloCycle(n: number, rng: Rng): Uint32Array {
   return next;
 }
 
-/** Follows one random cycle through all the pages: each page once per `pages` accesses. */
+/**
+ * Follows one random cycle through all the pages: each page once per `pages` accesses. The
+ * cycle is kept as the sequence of its pages (order) with each page's position in it (posOf),
+ * so a fill reads order[pos], order[pos + 1], ... : independent loads, where following next[]
+ * page by page made every access wait for the load before it. The cursor is still the page
+ * the stream is at (its checkpoints are unchanged).
+ */
 class PointerChaseStream extends StreamBase {
-  private readonly next: Uint32Array;
+  private readonly order: Int32Array;
+  private readonly posOf: Int32Array;
+  /** Scratch for one fill's random words (grown to the largest batch asked for). */
+  private draws = new Uint32Array(0);
 
   constructor(private readonly w: Workload, streamId: number) {
     super(w.accesses, w.write_fraction, streamRngs(w.seed, streamId));
-    this.next = sattoloCycle(w.pages, tableRng(w.seed));
+    const next = sattoloCycle(w.pages, tableRng(w.seed));
+    this.order = new Int32Array(w.pages);
+    this.posOf = new Int32Array(w.pages);
+    for (let j = 0, page = 0; j < w.pages; j++, page = next[page]!) {
+      this.order[j] = page;
+      this.posOf[page] = j;
+    }
     this.cursor = this.addr.nextBelow(w.pages);
   }
 
+  /** The offsets' random words are drawn in bulk first (Rng.fillU32): the same draws in the same order. */
   protected fillAddrs(addrs: Float64Array, n: number): void {
-    const { base } = this.w;
-    const next = this.next;
-    const rng = this.addr;
-    let page = this.cursor;
+    const base = this.w.base;
+    const order = this.order, pages = order.length;
+    if (this.draws.length < n) this.draws = new Uint32Array(n);
+    const draws = this.draws;
+    this.addr.fillU32(draws, n);
+    let pos = this.posOf[this.cursor]!;
     for (let i = 0; i < n; i++) {
-      addrs[i] = base + page * PAGE_SIZE + wordOffset(rng.nextU32());
-      page = next[page];
+      addrs[i] = base + order[pos]! * 4096 + ((draws[i]! >>> 23) << 3); // base + page * PAGE_SIZE + wordOffset(draw), written out
+      if (++pos === pages) pos = 0;
     }
-    this.cursor = page;
+    this.cursor = order[pos]!;
   }
 
   protected cursorLimit(): number {

@@ -32,8 +32,8 @@ const PERM = _PAGE_RW | _PAGE_USER;
 // The costs the hot path charges, copied out of m.config (load_costs). resolveConfig builds the
 // config key by key, which leaves it in V8's dictionary mode: every field read is a hash lookup
 // through the LoadIC builtin (~5 ns), several per TLB miss against a 60 ns walk budget. Copies
-// stay right because a machine's config is never changed in place: run_accesses reloads them
-// once per call anyway, and the other entry points reload when m.config is another object.
+// stay right because a machine's config is never changed in place: every entry point reloads
+// them when m.config is another object than the one they were copied from.
 let costsOf: MachineConfig | null = null;
 let costAccess = 0;
 let costStlbHit = 0;
@@ -252,15 +252,16 @@ function l1_hits(tlb: TlbHierarchy, addrs: Float64Array, writes: Uint8Array, k: 
 let stoppedPfn = -1;
 
 /**
- * A CPU's hot loop: n accesses (addrs[k], writes[k] = 1 for a store) by mm on cpu. L1 TLB hits
- * are counted in bulk; anything else goes through translate and the fault path. The accesses
- * completed are added to done.n; a signal that kills the process is thrown (UserSignal).
+ * A CPU's hot loop: the accesses k = from .. n-1 (addrs[k], writes[k] = 1 for a store) by mm on
+ * cpu. L1 TLB hits are counted in bulk; anything else goes through translate and the fault
+ * path. The accesses completed are added to done.n; a signal that kills the process is thrown
+ * (UserSignal).
  */
-export function run_accesses(m: Machine, cpu: Cpu, mm: mm_struct, addrs: Float64Array, writes: Uint8Array, n: number, faults: { n: number }, done: { n: number }): void {
+export function run_accesses(m: Machine, cpu: Cpu, mm: mm_struct, addrs: Float64Array, writes: Uint8Array, from: number, n: number, faults: { n: number }, done: { n: number }): void {
   switch_mm(m, cpu, mm);
-  load_costs(m.config);
+  if (m.config !== costsOf) load_costs(m.config);
   const tlb = cpu.tlb, blk = cpu.stats, pcid = mm_pcid(m, mm), fast = !tlbCheck, hitCost = costAccess;
-  let hits = 0, k = 0;
+  let hits = 0, k = from;
   try {
     while (k < n) {
       if (fast) {
@@ -276,7 +277,7 @@ export function run_accesses(m: Machine, cpu: Cpu, mm: mm_struct, addrs: Float64
     blk[S.accesses]! += hits;
     blk[S.l1_tlb_hits]! += hits;
     cpu.clock += hits * hitCost;
-    done.n += k;
+    done.n += k - from;
   }
 }
 

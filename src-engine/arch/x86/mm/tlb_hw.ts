@@ -247,6 +247,8 @@ class AssocCache {
   declare private readonly hashShift: number;
   declare private readonly entriesAt: number;
   declare private readonly rngAt: number;
+  /** After hitRun: the entry of its last hit, -1 if it made none. */
+  declare hitLast: number;
 
   /** Attach to region r of a (its contents are kept); rngAt is the word holding the xorshift state. */
   constructor(a: Int32Array, r: CacheRegion, rngAt: number) {
@@ -265,6 +267,7 @@ class AssocCache {
     this.hashShift = 32 - Math.log2(r.hashSize);
     this.entriesAt = r.entriesAt;
     this.rngAt = rngAt;
+    this.hitLast = -1;
   }
 
   /**
@@ -292,6 +295,61 @@ class AssocCache {
   /** The number of valid global-tagged entries (0 lets callers skip the global probe). */
   globals(): number {
     return this.a[this.globalsAt]!;
+  }
+
+  /**
+   * The plain L1 hits of a run: for k = from, from + 1, ... below n, while page
+   * floor(addrs[k] / 4096) is below 2^31 and has a valid entry tagged `tag` which, where
+   * writes[k] is 1, holds every bit of writeFlags, marks that entry most recently used (exactly
+   * as touch does). Returns the first k that does not qualify (left untouched), or n; hitLast
+   * is the entry of the last hit (-1 if none).
+   *
+   * Why it looks like this: it is the per-access cost of every workload. find and lruTouch are
+   * written out and every field is read into a local once, so that V8 keeps them in registers;
+   * called through find/touch/this.a, its optimized code reloaded the array's backing store,
+   * length and this object's map at every step (about 100 instructions per access).
+   */
+  hitRun(addrs: Float64Array, writes: Uint8Array, from: number, n: number, tag: number, writeFlags: number): number {
+    const a = this.a, at = this.hashAt, mask = this.hashMask, shift = this.hashShift, setMask = this.setMask, setsAt = this.setsAt;
+    const lru = this.policy === Pol.LRU;
+    const tagMix = Math.imul(tag, 0x85ebca6b); // home(lo, tag)'s part that depends on the tag only
+    let k = from, last = -1;
+    for (; k < n; k++) {
+      const t = addrs[k]! * 0.000244140625; // the page number, exactly (a power-of-two scale)
+      if (!(t >= 0 && t < 2147483648)) break;
+      const lo = t | 0;
+      let h = (Math.imul(lo ^ tagMix, 0x9e3779b1) >>> shift) | 0;
+      let e = a[(at + h) | 0]!;
+      while (e !== 0 && (a[e]! !== lo || a[(e + E.KEY_HI) | 0] !== tag)) {
+        h = (h + 1) & mask;
+        e = a[(at + h) | 0]!;
+      }
+      if (e === 0) break;
+      if (writes[k] === 1 && (a[(e + E.FLAGS) | 0]! & writeFlags) !== writeFlags) break;
+      if (lru) {
+        // lruTouch(e, setsAt + set * SW.WORDS), written out
+        const s = (setsAt + (lo & setMask) * SW.WORDS + SW.MRU) | 0;
+        const head = a[s]!;
+        if (head !== e) {
+          const tail = a[(head + E.PREV) | 0]!;
+          if (tail !== e) {
+            const prev = a[(e + E.PREV) | 0]!, next = a[(e + E.NEXT) | 0]!;
+            a[(prev + E.NEXT) | 0] = next;
+            a[(next + E.PREV) | 0] = prev;
+            a[(e + E.PREV) | 0] = tail;
+            a[(e + E.NEXT) | 0] = head;
+            a[(tail + E.NEXT) | 0] = e;
+            a[(head + E.PREV) | 0] = e;
+          }
+          a[s] = e;
+        }
+      } else {
+        this.touch(e, lo & setMask);
+      }
+      last = e;
+    }
+    this.hitLast = last;
+    return k;
   }
 
   /** Mark valid entry e of set `set` most recently used (random keeps no recency state). */
@@ -886,26 +944,28 @@ export class TlbHierarchy {
     const tag = Tag.VALID | ((pcid & this.pcidMask) << Tag.PCID_SHIFT);
     let k = from, hits = 0;
     let last = -1; // the entry of the run's last lookup when that was a PCID-tagged L1 hit, else -1
-    for (; k < n; k++) {
-      // vpn = Math.floor(addr / 4096); lo and hi as lookup makes them. addr * 2^-12 is exact, and
-      // for a t in [0, 2^31) t | 0 is its floor and equals vpn: no floor, no compare of doubles.
-      const t = addrs[k]! * 0.000244140625;
-      let lo: number, hi: number;
-      if (t >= 0 && t < 2147483648) {
-        lo = t | 0;
-        hi = tag;
-      } else {
-        const vpn = Math.floor(t);
-        lo = vpn | 0;
-        hi = lo === vpn ? tag : tag | ((vpn * 2.3283064365386963e-10) | 0);
+    while (k < n) {
+      const j = l1.hitRun(addrs, writes, k, n, tag, writeFlags); // the common case: plain L1 hits
+      if (j > k) {
+        hits += j - k;
+        last = l1.hitLast;
+        k = j;
+        if (k === n) break;
       }
+      // The access hitRun stopped at, as lookup makes it: vpn = Math.floor(addr / 4096), lo and hi.
+      const vpn = Math.floor(addrs[k]! * 0.000244140625);
+      const lo = vpn | 0;
+      const hi = lo === vpn ? tag : tag | ((vpn * 2.3283064365386963e-10) | 0);
       const e = l1.find(lo, hi);
       if (e < 0) {
         // lookup's slow half (it sets last* and counts); an L1 hit on the global entry that
         // needs nothing more continues the run
         last = -1;
         const pfn = this.lookupBelowL1(lo, hi);
-        if (pfn >= 0 && this.lastLevel === Hit.L1 && (writes[k] !== 1 || (this.lastFlags & writeFlags) === writeFlags)) continue;
+        if (pfn >= 0 && this.lastLevel === Hit.L1 && (writes[k] !== 1 || (this.lastFlags & writeFlags) === writeFlags)) {
+          k++;
+          continue;
+        }
         this.lastPfn = pfn;
         break;
       }
@@ -916,6 +976,7 @@ export class TlbHierarchy {
         this.lastPfn = l1.pfnOf(e);
         break;
       }
+      k++; // a PCID-tagged hit with vpn >= 2^31, which hitRun leaves to this step
     }
     if (hits !== 0) this.countN(W.L1_HITS, hits);
     if (last >= 0) {
