@@ -6,7 +6,7 @@ import type { MachineConfig } from '../../../params';
 import type { mm_struct } from '../../../mm/mm_types';
 import { Cpu, switch_mm, mm_pcid } from './tlb';
 import { read_entry, walk_pte } from '../../../mm/pgtable';
-import { _PAGE_PRESENT, _PAGE_USER, _PAGE_RW, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, pte_pfn, pte_hw_present, __pte, PAGE_SIZE } from '../pgtable_types';
+import { _PAGE_PRESENT, _PAGE_USER, _PAGE_RW, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, pte_pfn, pte_hw_present, pfn_of_halves, PAGE_SIZE } from '../pgtable_types';
 import { tlbFlagsFromPte, TLB_RW, TLB_DIRTY, TLB_HIT_L1, type TlbHierarchy } from './tlb_hw';
 import { S } from '../../../metrics/catalog';
 import { PG_buddy } from '../../../mm/page';
@@ -40,10 +40,13 @@ let costStlbHit = 0;
 let costWalk = 0;
 let costWalkRef = 0;
 let tlbCheck = false;
+/** CPUs run on worker threads (parallel mode): page-table entries may change under a walk. */
+let concurrent = false;
 
-/** Copy the hot path's costs out of config c. */
+/** Copy the hot path's costs (and the machine's mode) out of config c. */
 function load_costs(c: MachineConfig): void {
   costsOf = c;
+  concurrent = c.mode === 'parallel';
   costAccess = c.cost_access;
   costStlbHit = c.cost_stlb_hit;
   costWalk = c.cost_walk;
@@ -75,7 +78,11 @@ const level_prefix = (vpn: number, level: number): number =>
  * first walk and validated by set_entry_bits_if, whose compare-and-swap (or Atomics.load when
  * the bits are set already) fails if the pte no longer holds that value; its high word is read
  * after that, so it belongs to the same write. A retry (`fresh`) reads the pte with Atomics.load.
- * Atomics.load is a builtin call on Node 20 (~14 ns here), not an inlined load.
+ * Atomics.load is a builtin call on Node 20 (~7 ns here), not an inlined load, and the
+ * compare-and-swap another ~9 ns: a third of the 60 ns a walk may take. So they are used only
+ * when CPUs run on worker threads (`concurrent`). In deterministic mode every CPU and the
+ * kernel run on this one thread, and nothing can write an entry while a walk reads it: plain
+ * loads and a plain OR of the A/D bits do exactly what the atomics would.
  */
 function hw_walk(m: Machine, cpu: Cpu, mm: mm_struct, vpn: number, write: boolean, pcid: number, fresh: boolean): number {
   const tlb = cpu.tlb;
@@ -88,24 +95,29 @@ function hw_walk(m: Machine, cpu: Cpu, mm: mm_struct, vpn: number, write: boolea
   for (let level = levels; level > 1; level--) {
     const prefix = level_prefix(vpn, level);
     const w = (table * 4096 + (prefix & 511) * 8) >>> 2; // the entry's low word (pa / 4)
-    const lo = Atomics.load(words, w);
+    const lo = concurrent ? Atomics.load(words, w) : words[w]!;
     walkRefs++;
     if (!(lo & _PAGE_PRESENT)) return notPresent;
     perm &= lo;
     if (lo & _PAGE_PSE) return protection; // no huge pages are ever created
-    table = pte_pfn(__pte(lo, words[w + 1]!));
+    table = pfn_of_halves(lo, words[w + 1]!);
     tlb.pwcInsert(level, prefix, pcid, table, perm);
   }
   const pa = table * 4096 + (vpn & 511) * 8;
   const w = pa >>> 2;
-  const lo = fresh ? Atomics.load(words, w) : words[w]!;
+  const lo = fresh && concurrent ? Atomics.load(words, w) : words[w]!;
   walkRefs++;
   if (!(lo & _PAGE_PRESENT)) return notPresent;
   perm &= lo;
   if (!(perm & _PAGE_USER) || (write && !(perm & _PAGE_RW))) return protection;
-  if (!m.phys.set_entry_bits_if(pa, lo, _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0))) return WALK_RETRY;
+  const ad = _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
+  if (concurrent) {
+    if (!m.phys.set_entry_bits_if(pa, lo, ad)) return WALK_RETRY;
+  } else if ((lo & ad) !== ad) {
+    words[w] = lo | ad; // set_entry_bits_if with nothing running beside it
+  }
   const hi = words[w + 1]!;
-  walkPfn = pte_pfn(__pte(lo, hi));
+  walkPfn = pfn_of_halves(lo, hi);
   walkFlags = tlbFlagsFromPte((lo & ~PERM) | perm | (write ? _PAGE_DIRTY : 0), hi);
   return 0;
 }
@@ -147,8 +159,8 @@ function translate_looked_up(m: Machine, cpu: Cpu, mm: mm_struct, addr: number, 
   while (err === WALK_RETRY) err = hw_walk(m, cpu, mm, vpn, write, pcid, true);
   blk[S.walk_refs]! += walkRefs;
   cpu.clock += costAccess + costStlbHit + costWalk + walkRefs * costWalkRef;
-  if (err) { tlb.invalidatePage(vpn, pcid); return -err - 1; }
-  tlb.insert(vpn, pcid, walkPfn, walkFlags);
+  if (err) { tlb.invalidatePage(vpn, pcid, pfn < 0); return -err - 1; }
+  tlb.insert(vpn, pcid, walkPfn, walkFlags, pfn < 0); // pfn < 0: the lookup above missed, and a walk inserts nothing
   return walkPfn;
 }
 

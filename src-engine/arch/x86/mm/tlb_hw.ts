@@ -435,11 +435,12 @@ class AssocCache {
    * recently used entry: in place when the key is present; else in a free way if the set has
    * one, else in place of the policy's victim. Returns 1 when a valid entry was evicted, else 0.
    * One method instead of a chain of them (find, allocate, write, touch), so that V8 inlines
-   * the steps of this path, which runs twice per TLB miss, into one unit.
+   * the steps of this path, which runs twice per TLB miss, into one unit. `absent` says the
+   * caller knows the key is not in the array (its probe is then skipped).
    */
-  put(lo: number, hi: number, set: number, pfn: number, flags: number): number {
+  put(lo: number, hi: number, set: number, pfn: number, flags: number, absent: boolean): number {
     const a = this.a;
-    let e = this.find(lo, hi);
+    let e = absent ? -1 : this.find(lo, hi);
     let evicted = 0;
     if (e < 0) {
       const s = this.setsAt + set * SW.WORDS;
@@ -1022,9 +1023,12 @@ export class TlbHierarchy {
     return c.find(lo, globalTag(hi));
   }
 
-  /** Put (lo, tag) -> (pfn, flags) in c, updating an existing entry in place; counts an eviction at word w. */
-  private fill(c: AssocCache, lo: number, tag: number, pfn: number, flags: number, w: number): void {
-    if (c.put(lo, tag, lo & c.setMask, pfn, flags) !== 0) this.count(w);
+  /**
+   * Put (lo, tag) -> (pfn, flags) in c, updating an existing entry in place (`absent`: the
+   * caller knows there is none); counts an eviction at word w.
+   */
+  private fill(c: AssocCache, lo: number, tag: number, pfn: number, flags: number, w: number, absent = false): void {
+    if (c.put(lo, tag, lo & c.setMask, pfn, flags, absent) !== 0) this.count(w);
   }
 
   /** Invalidate c's entry tagged (lo, tag), if there is one. */
@@ -1037,38 +1041,48 @@ export class TlbHierarchy {
    * Cache a walk's result in both levels (NINE, see the file comment); flags are TLB_* bits.
    * TLB_GLOBAL makes the entry match every PCID and drops the page's entry tagged with pcid.
    * An entry with the same tag is updated in place. TypeError unless vpn is an integer in
-   * [0, 2^36), pcid in [0, 4096) and pfn an integer in [0, 2^40).
+   * [0, 2^36), pcid in [0, 4096) and pfn an integer in [0, 2^40). `afterMiss` is the walker's
+   * promise that its own lookup(vpn, pcid) just missed and nothing was inserted since: neither
+   * level then holds the page under its PCID tag or the global one, and the probes that look
+   * for an entry to update are skipped (two of the five hash probes of a TLB miss).
    */
-  insert(vpn: number, pcid: number, pfn: number, flags: number): void {
+  insert(vpn: number, pcid: number, pfn: number, flags: number, afterMiss = false): void {
     if (!(Number.isInteger(vpn) && vpn >= 0 && vpn < VPN_LIMIT && Number.isInteger(pfn) && pfn >= 0 && pfn < PFN_LIMIT
       && pcid >= 0 && pcid < 4096)) {
       throw new TypeError(`TlbHierarchy.insert: vpn ${vpn} (< 2^36), pcid ${pcid} (< 4096) or pfn ${pfn} (< 2^40) out of range`);
     }
     const lo = vpn | 0;
     const hi = tlbTag(vpn, lo, pcid & this.pcidMask);
+    const absent = afterMiss;
     let tag = hi;
     if (flags & TLB_GLOBAL) {
       tag = globalTag(hi);
-      this.removeKey(this.l2, lo, hi);
-      this.removeKey(this.l1, lo, hi);
+      if (!absent) {
+        this.removeKey(this.l2, lo, hi);
+        this.removeKey(this.l1, lo, hi);
+      }
     }
-    this.fill(this.l2, lo, tag, pfn, flags, W.L2_EVICTIONS);
-    this.fill(this.l1, lo, tag, pfn, flags, W.L1_EVICTIONS);
+    this.fill(this.l2, lo, tag, pfn, flags, W.L2_EVICTIONS, absent);
+    this.fill(this.l1, lo, tag, pfn, flags, W.L1_EVICTIONS, absent);
   }
 
   /**
    * INVLPG: drop vpn's entry for pcid and its global entry from both levels, and the PWC's PDE,
    * PDPTE and PML4E entries covering vpn for pcid. (The SDM allows INVLPG to drop every PWC
    * entry of the PCID; this model drops only the covering ones, the minimum it must.)
+   * `afterMiss`, as for insert: the caller's own lookup(vpn, pcid) just missed and nothing was
+   * inserted since, so neither TLB level has an entry to drop (only the PWC is probed).
    */
-  invalidatePage(vpn: number, pcid: number): void {
+  invalidatePage(vpn: number, pcid: number, afterMiss = false): void {
     const p = pcid & this.pcidMask;
     const lo = vpn | 0;
     const hi = tlbTag(vpn, lo, p);
-    this.removeKey(this.l1, lo, hi);
-    if (this.l1.globals() !== 0) this.removeKey(this.l1, lo, globalTag(hi));
-    this.removeKey(this.l2, lo, hi);
-    if (this.l2.globals() !== 0) this.removeKey(this.l2, lo, globalTag(hi));
+    if (!afterMiss) {
+      this.removeKey(this.l1, lo, hi);
+      if (this.l1.globals() !== 0) this.removeKey(this.l1, lo, globalTag(hi));
+      this.removeKey(this.l2, lo, hi);
+      if (this.l2.globals() !== 0) this.removeKey(this.l2, lo, globalTag(hi));
+    }
     const pwc = this.pwc;
     if (pwc !== null) {
       for (let level = PWC_PDE; level <= PWC_PML4E; level++) this.removeKey(pwc, pwcPrefix(level, vpn), pwcTag(level, p));
