@@ -172,8 +172,6 @@ export function sattoloCycle(n: number, rng: Rng): Uint32Array {
 class PointerChaseStream extends StreamBase {
   private readonly order: Int32Array;
   private readonly posOf: Int32Array;
-  /** Scratch for one fill's random words (grown to the largest batch asked for). */
-  private draws = new Uint32Array(0);
 
   constructor(private readonly w: Workload, streamId: number) {
     super(w.accesses, w.write_fraction, streamRngs(w.seed, streamId));
@@ -187,19 +185,10 @@ class PointerChaseStream extends StreamBase {
     this.cursor = this.addr.nextBelow(w.pages);
   }
 
-  /** The offsets' random words are drawn in bulk first (Rng.fillU32): the same draws in the same order. */
+  /** Rng.fillCycleAddrs makes the batch: base + page * PAGE_SIZE + wordOffset(draw) along the cycle. */
   protected fillAddrs(addrs: Float64Array, n: number): void {
-    const base = this.w.base;
-    const order = this.order, pages = order.length;
-    if (this.draws.length < n) this.draws = new Uint32Array(n);
-    const draws = this.draws;
-    this.addr.fillU32(draws, n);
-    let pos = this.posOf[this.cursor]!;
-    for (let i = 0; i < n; i++) {
-      addrs[i] = base + order[pos]! * 4096 + ((draws[i]! >>> 23) << 3); // base + page * PAGE_SIZE + wordOffset(draw), written out
-      if (++pos === pages) pos = 0;
-    }
-    this.cursor = order[pos]!;
+    const pos = this.addr.fillCycleAddrs(addrs, n, this.w.base, this.order, this.posOf[this.cursor]!);
+    this.cursor = this.order[pos]!;
   }
 
   protected cursorLimit(): number {

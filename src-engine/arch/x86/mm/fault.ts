@@ -87,7 +87,8 @@ const level_prefix = (vpn: number, level: number): number =>
 function hw_walk(m: Machine, cpu: Cpu, mm: mm_struct, vpn: number, write: boolean, pcid: number, fresh: boolean): number {
   const tlb = cpu.tlb;
   const words = m.phys.ramWords;
-  const levels = tlb.pwcWalkStart(vpn, pcid);
+  const pwc = tlb.hasPwc; // without a PWC the walk starts at CR3 and caches nothing
+  const levels = pwc ? tlb.pwcWalkStart(vpn, pcid) : 4;
   let table = levels === 4 ? mm.pgd : tlb.lastTablePfn;
   let perm = levels === 4 ? PERM : tlb.lastFlags & PERM;
   const notPresent = (write ? PF_WRITE : 0) | PF_USER, protection = notPresent | PF_PROT;
@@ -101,7 +102,7 @@ function hw_walk(m: Machine, cpu: Cpu, mm: mm_struct, vpn: number, write: boolea
     perm &= lo;
     if (lo & _PAGE_PSE) return protection; // no huge pages are ever created
     table = pfn_of_halves(lo, words[w + 1]!);
-    tlb.pwcInsert(level, prefix, pcid, table, perm);
+    if (pwc) tlb.pwcInsert(level, prefix, pcid, table, perm);
   }
   const pa = table * 4096 + (vpn & 511) * 8;
   const w = pa >>> 2;

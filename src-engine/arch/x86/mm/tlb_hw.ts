@@ -835,6 +835,8 @@ export class TlbHierarchy {
   declare private readonly l2: AssocCache;
   declare private readonly pwc: AssocCache | null;
   declare private readonly pcidMask: number;
+  /** The hierarchy has a page-walk cache (pwc_entries > 0): without one a walker need not call pwcWalkStart or pwcInsert. */
+  declare readonly hasPwc: boolean;
 
   /**
    * A TLB hierarchy of the given geometry (partial, merged over the defaults; TypeError if
@@ -852,6 +854,7 @@ export class TlbHierarchy {
     this.l1 = new AssocCache(this.a, layout.l1, H_RNG);
     this.l2 = new AssocCache(this.a, layout.l2, H_RNG);
     this.pwc = layout.pwc ? new AssocCache(this.a, layout.pwc, H_RNG) : null;
+    this.hasPwc = this.pwc !== null;
     this.pcidMask = this.geometry.pcid ? 0xfff : 0;
     this.lastFlags = 0;
     this.lastLevel = Hit.MISS;
