@@ -3,7 +3,7 @@
 // miss-with-fault through __do_page_fault into handle_mm_fault.
 import type { Machine } from '../../../machine';
 import type { MachineConfig } from '../../../params';
-import type { mm_struct } from '../../../mm/mm_types';
+import type { mm_struct, vm_area_struct } from '../../../mm/mm_types';
 import { Cpu, switch_mm, mm_pcid } from './tlb';
 import { read_entry, walk_pte } from '../../../mm/pgtable';
 import { _PAGE_PRESENT, _PAGE_USER, _PAGE_RW, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, pte_pfn, pte_hw_present, pfn_of_halves, PAGE_SIZE } from '../pgtable_types';
@@ -61,7 +61,9 @@ function load_costs(c: MachineConfig): void {
  * levels 2..4 it is the PWC key (pwcPrefix(level, vpn)).
  */
 const level_prefix = (vpn: number, level: number): number =>
-  level === 1 ? vpn : Math.floor(vpn * (level === 2 ? 0.001953125 : level === 3 ? 0.000003814697265625 : 7.450580596923828e-9));
+  level === 1 ? vpn
+    : vpn < 2147483648 ? vpn >>> (9 * level - 9) // an int32 vpn: the shift itself
+      : Math.floor(vpn * (level === 2 ? 0.001953125 : level === 3 ? 0.000003814697265625 : 7.450580596923828e-9));
 
 /**
  * The hardware walker: from the deepest page-walk-cache hit (or CR3) down to the pte, checking
@@ -102,7 +104,7 @@ function hw_walk(m: Machine, cpu: Cpu, mm: mm_struct, vpn: number, write: boolea
     perm &= lo;
     if (lo & _PAGE_PSE) return protection; // no huge pages are ever created
     table = pfn_of_halves(lo, words[w + 1]!);
-    if (pwc) tlb.pwcInsert(level, prefix, pcid, table, perm);
+    if (pwc) tlb.pwcInsertWalked(level, prefix, pcid, table, perm); // pwcWalkStart missed this level
   }
   const pa = table * 4096 + (vpn & 511) * 8;
   const w = pa >>> 2;
@@ -191,6 +193,16 @@ function access_error(error_code: number, vma_flags: number): boolean {
   return !(vma_flags & (VM_READ | VM_EXEC | VM_WRITE));
 }
 
+// The handle_mm_fault call __do_page_fault has accountFault make, as one function and four
+// variables instead of a closure per fault. handlePending reads them as soon as it is called,
+// so a fault taken inside the handler (a driver's fault touching user memory) may reuse them.
+let pendingMm: mm_struct | null = null;
+let pendingVma: vm_area_struct | null = null;
+let pendingAddress = 0;
+let pendingFlags = 0;
+/** handle_mm_fault(pendingMm, pendingVma, pendingAddress, pendingFlags). */
+const handlePending = (): number => handle_mm_fault(pendingMm!, pendingVma!, pendingAddress, pendingFlags);
+
 /**
  * __do_page_fault: the x86 user page-fault handler. Returns normally when the access may retry;
  * throws SIGSEGV/SIGBUS (UserSignal) when the kernel would kill the task.
@@ -209,8 +221,11 @@ export function __do_page_fault(m: Machine, cpu: Cpu, mm: mm_struct, address: nu
       vma = find_vma(mm, address)!;
     }
     if (access_error(error_code, vma.vm_flags)) throw bad_area(m, mm, cpu, address, write, 'access not permitted by the vma');
-    const v = vma;
-    fault = m.accountFault(mm, address, write, () => handle_mm_fault(mm, v, address, flags), cpu.id);
+    pendingMm = mm;
+    pendingVma = vma;
+    pendingAddress = address;
+    pendingFlags = flags;
+    fault = m.accountFault(mm, address, write, handlePending, cpu.id);
   } finally {
     mm.mmap_sem.up_read();
   }

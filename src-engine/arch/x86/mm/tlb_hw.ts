@@ -301,17 +301,22 @@ class AssocCache {
    * The plain L1 hits of a run: for k = from, from + 1, ... below n, while page
    * floor(addrs[k] / 4096) is below 2^31 and has a valid entry tagged `tag` which, where
    * writes[k] is 1, holds every bit of writeFlags, marks that entry most recently used (exactly
-   * as touch does). Returns the first k that does not qualify (left untouched), or n; hitLast
-   * is the entry of the last hit (-1 if none).
+   * as touch does). Returns the first k that does not qualify (left untouched), or n, and may
+   * also stop early at an entry found three or more slots past its home slot (the caller's
+   * general step takes it); hitLast is the entry of the last hit (-1 if none).
    *
-   * Why it looks like this: it is the per-access cost of every workload. find and lruTouch are
-   * written out and every field is read into a local once, so that V8 keeps them in registers;
-   * called through find/touch/this.a, its optimized code reloaded the array's backing store,
-   * length and this object's map at every step (about 100 instructions per access).
+   * Why it looks like this: it is the per-access cost of every workload. Written with find and
+   * touch, this.a and the fields, V8's optimized code reloaded the array's backing store, its
+   * length and this object's map at every step (about 100 instructions per access). Here every
+   * field is a local; under LRU the loop has no call and no inner loop (find's probe sequence is
+   * unrolled three slots deep; at a load factor of 1/4 longer ones are rare), so V8 can peel it
+   * and drop the per-access map checks. The `| 0` on index sums tells V8 they are int32 (entry
+   * offsets are small), which drops an overflow check per array access; a negative index would
+   * still fail the bounds check.
    */
   hitRun(addrs: Float64Array, writes: Uint8Array, from: number, n: number, tag: number, writeFlags: number): number {
+    if (this.policy !== Pol.LRU) return this.hitRunTouching(addrs, writes, from, n, tag, writeFlags);
     const a = this.a, at = this.hashAt, mask = this.hashMask, shift = this.hashShift, setMask = this.setMask, setsAt = this.setsAt;
-    const lru = this.policy === Pol.LRU;
     const tagMix = Math.imul(tag, 0x85ebca6b); // home(lo, tag)'s part that depends on the tag only
     let k = from, last = -1;
     for (; k < n; k++) {
@@ -320,32 +325,50 @@ class AssocCache {
       const lo = t | 0;
       let h = (Math.imul(lo ^ tagMix, 0x9e3779b1) >>> shift) | 0;
       let e = a[(at + h) | 0]!;
-      while (e !== 0 && (a[e]! !== lo || a[(e + E.KEY_HI) | 0] !== tag)) {
+      if (e !== 0 && (a[e]! !== lo || a[(e + E.KEY_HI) | 0] !== tag)) {
         h = (h + 1) & mask;
         e = a[(at + h) | 0]!;
+        if (e !== 0 && (a[e]! !== lo || a[(e + E.KEY_HI) | 0] !== tag)) {
+          h = (h + 1) & mask;
+          e = a[(at + h) | 0]!;
+          if (e !== 0 && (a[e]! !== lo || a[(e + E.KEY_HI) | 0] !== tag)) break;
+        }
       }
       if (e === 0) break;
       if (writes[k] === 1 && (a[(e + E.FLAGS) | 0]! & writeFlags) !== writeFlags) break;
-      if (lru) {
-        // lruTouch(e, setsAt + set * SW.WORDS), written out
-        const s = (setsAt + (lo & setMask) * SW.WORDS + SW.MRU) | 0;
-        const head = a[s]!;
-        if (head !== e) {
-          const tail = a[(head + E.PREV) | 0]!;
-          if (tail !== e) {
-            const prev = a[(e + E.PREV) | 0]!, next = a[(e + E.NEXT) | 0]!;
-            a[(prev + E.NEXT) | 0] = next;
-            a[(next + E.PREV) | 0] = prev;
-            a[(e + E.PREV) | 0] = tail;
-            a[(e + E.NEXT) | 0] = head;
-            a[(tail + E.NEXT) | 0] = e;
-            a[(head + E.PREV) | 0] = e;
-          }
-          a[s] = e;
+      // lruTouch(e, setsAt + set * SW.WORDS), written out
+      const s = (setsAt + (lo & setMask) * SW.WORDS + SW.MRU) | 0;
+      const head = a[s]!;
+      if (head !== e) {
+        const tail = a[(head + E.PREV) | 0]!;
+        if (tail !== e) {
+          const prev = a[(e + E.PREV) | 0]!, next = a[(e + E.NEXT) | 0]!;
+          a[(prev + E.NEXT) | 0] = next;
+          a[(next + E.PREV) | 0] = prev;
+          a[(e + E.PREV) | 0] = tail;
+          a[(e + E.NEXT) | 0] = head;
+          a[(tail + E.NEXT) | 0] = e;
+          a[(head + E.PREV) | 0] = e;
         }
-      } else {
-        this.touch(e, lo & setMask);
+        a[s] = e;
       }
+      last = e;
+    }
+    this.hitLast = last;
+    return k;
+  }
+
+  /** hitRun under the PLRU and random policies: the same contract, with find and touch called. */
+  private hitRunTouching(addrs: Float64Array, writes: Uint8Array, from: number, n: number, tag: number, writeFlags: number): number {
+    let k = from, last = -1;
+    for (; k < n; k++) {
+      const t = addrs[k]! * 0.000244140625;
+      if (!(t >= 0 && t < 2147483648)) break;
+      const lo = t | 0;
+      const e = this.find(lo, tag);
+      if (e < 0) break;
+      if (writes[k] === 1 && (this.flagsOf(e) & writeFlags) !== writeFlags) break;
+      this.touch(e, lo & this.setMask);
       last = e;
     }
     this.hitLast = last;
@@ -1088,7 +1111,11 @@ export class TlbHierarchy {
     }
     const pwc = this.pwc;
     if (pwc !== null) {
-      for (let level = PWC_PDE; level <= PWC_PML4E; level++) this.removeKey(pwc, pwcPrefix(level, vpn), pwcTag(level, p));
+      let prefix = vpn;
+      for (let level = Lvl.PDE; level <= Lvl.PML4E; level++) {
+        prefix = Math.floor(prefix * 0.001953125); // pwcPrefix(level, vpn), one level at a time (as pwcWalkStart)
+        this.removeKey(pwc, prefix, pwcTag(level, p));
+      }
     }
     this.count(W.INVLPG);
   }
@@ -1160,6 +1187,16 @@ export class TlbHierarchy {
       throw new TypeError(`TlbHierarchy.pwcInsert: level ${level} (2..4), prefix ${prefix} or table pfn ${tablePfn} out of range`);
     }
     this.fill(pwc, prefix, pwcTag(level, pcid & this.pcidMask), tablePfn, flags, W.PWC_EVICTIONS);
+  }
+
+  /**
+   * pwcInsert for the walker, of a level whose entry pwcWalkStart has just missed for this walk
+   * (so the PWC has no entry to update, and its probe is skipped) with a prefix and table pfn
+   * the walk read from the tables (in range by construction, so unchecked). No-op without a PWC.
+   */
+  pwcInsertWalked(level: number, prefix: number, pcid: number, tablePfn: number, flags: number): void {
+    const pwc = this.pwc;
+    if (pwc !== null) this.fill(pwc, prefix, pwcTag(level, pcid & this.pcidMask), tablePfn, flags, W.PWC_EVICTIONS, true);
   }
 
   /**
