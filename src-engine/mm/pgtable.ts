@@ -125,7 +125,7 @@ let lastPtl: SpinLock | null = null;
 export function ptl_of_table(m: Machine, pfn: number): SpinLock {
   const words = m.mem.w, index = m.mem.private_word(pfn), l = lastPtl;
   if (l !== null && l.index === index && l.words === words) return l;
-  return (lastPtl = new SpinLock(words, index, LOCK_PTL));
+  return (lastPtl = new SpinLock(words, index, LOCK_PTL, m.mem.concurrent));
 }
 
 /** The split page-table lock of the pte table that pmd entry `pmd` points at. */
