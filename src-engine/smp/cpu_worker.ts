@@ -11,7 +11,7 @@ import { run_accesses } from '../arch/x86/mm/fault';
 import { UserSignal } from '../kernel/bug';
 import { createAccessStream, type Workload } from '../workload/patterns';
 import { customStream, type CustomWorkload } from '../workload/custom';
-import type { AccessStream } from '../workload/stream';
+import { readAheadBlock, type AccessStream } from '../workload/stream';
 import { C_CMD, C_STATE, C_RUN_ACTIVE, C_JOB_DONE, C_STOP, CMD_IDLE, CMD_RUN, CMD_EXIT, STATE_READY, STATE_RUNNING, STATE_DONE, STATE_FAILED,
   readJson, writeJson, type WorkerJob, type WorkerResult } from './worker_protocol';
 
@@ -38,7 +38,7 @@ function runJob(job: WorkerJob): WorkerResult {
   const stream = (job.workload as { kind: string }).kind === 'custom' ? customJobStream(job.workload as CustomJob) : createAccessStream(job.workload as Workload, boot.cpu);
   // A custom pattern is read one quantum at a time; the built-in patterns ahead, as scheduler.ts does.
   const custom = (job.workload as { kind: string }).kind === 'custom';
-  const block = custom ? job.quantum : job.quantum * Math.max(1, Math.floor(4096 / job.quantum));
+  const block = custom ? job.quantum : readAheadBlock(job.quantum);
   const addrs = new Float64Array(block), writes = new Uint8Array(block);
   const faults = { n: 0 };
   const clock0 = cpu.clock, log0 = m.log.lines.length;

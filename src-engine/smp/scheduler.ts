@@ -12,7 +12,7 @@ import { CpuWorkerPool } from './worker_pool';
 import { lockWaits } from '../kernel/locking';
 import type { WorkerResult } from './worker_protocol';
 import { customStream, resolveCustomWorkload, type CustomPattern } from '../workload/custom';
-import type { AccessStream } from '../workload/stream';
+import { readAheadBlock, type AccessStream } from '../workload/stream';
 import { Rng } from '../workload/rng';
 import type { StatsSnapshot } from '../metrics/stats';
 import { TimeSeries } from '../metrics/series';
@@ -72,17 +72,9 @@ export interface RunResult {
  */
 interface Running { job: CpuJob; stream: AccessStream; out: CpuOutcome; clock0: number; addrs: Float64Array; writes: Uint8Array; pos: number; len: number }
 
-/** Accesses a built-in stream is read ahead by: whole quanta, about 4096 accesses. */
-const READ_AHEAD = 4096;
-
-/**
- * The block a job's stream is read in: `quantum` for a custom pattern (a script function: it
- * runs, and may throw, exactly when its quantum comes), whole quanta up to READ_AHEAD for the
- * built-in patterns, which are pure generators: reading them ahead changes nothing but the
- * number of fill() calls, one per quantum of 64 accesses being a measurable part of an access.
- */
+/** The block a job's stream is read in: one quantum for a custom pattern, else readAheadBlock. */
 function blockSize(job: CpuJob, quantum: number): number {
-  return job.pattern ? quantum : quantum * Math.max(1, Math.floor(READ_AHEAD / quantum));
+  return job.pattern ? quantum : readAheadBlock(quantum);
 }
 
 /** Build the access stream of a job (TypeError for a bad spec). */
