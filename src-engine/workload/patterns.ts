@@ -164,22 +164,22 @@ export function sattoloCycle(n: number, rng: Rng): Uint32Array {
 
 /**
  * Follows one random cycle through all the pages: each page once per `pages` accesses. The
- * cycle is kept as the sequence of its pages (order) with each page's position in it (posOf),
- * so a fill reads order[pos], order[pos + 1], ... : independent loads, where following next[]
- * page by page made every access wait for the load before it. The cursor is still the page
- * the stream is at (its checkpoints are unchanged).
+ * cycle is kept as the sequence of its pages' addresses (cycleAddrs) with each page's position
+ * in it (posOf), so a fill reads cycleAddrs[pos], cycleAddrs[pos + 1], ...: independent loads
+ * and no multiply, where following next[] page by page made every access wait for the load
+ * before it. The cursor is still the page the stream is at (its checkpoints are unchanged).
  */
 class PointerChaseStream extends StreamBase {
-  private readonly order: Int32Array;
+  private readonly cycleAddrs: Float64Array;
   private readonly posOf: Int32Array;
 
   constructor(private readonly w: Workload, streamId: number) {
     super(w.accesses, w.write_fraction, streamRngs(w.seed, streamId));
     const next = sattoloCycle(w.pages, tableRng(w.seed));
-    this.order = new Int32Array(w.pages);
+    this.cycleAddrs = new Float64Array(w.pages);
     this.posOf = new Int32Array(w.pages);
     for (let j = 0, page = 0; j < w.pages; j++, page = next[page]!) {
-      this.order[j] = page;
+      this.cycleAddrs[j] = w.base + page * PAGE_SIZE;
       this.posOf[page] = j;
     }
     this.cursor = this.addr.nextBelow(w.pages);
@@ -187,8 +187,8 @@ class PointerChaseStream extends StreamBase {
 
   /** Rng.fillCycleAddrs makes the batch: base + page * PAGE_SIZE + wordOffset(draw) along the cycle. */
   protected fillAddrs(addrs: Float64Array, n: number): void {
-    const pos = this.addr.fillCycleAddrs(addrs, n, this.w.base, this.order, this.posOf[this.cursor]!);
-    this.cursor = this.order[pos]!;
+    const pos = this.addr.fillCycleAddrs(addrs, n, this.cycleAddrs, this.posOf[this.cursor]!);
+    this.cursor = (this.cycleAddrs[pos]! - this.w.base) / PAGE_SIZE;
   }
 
   protected cursorLimit(): number {

@@ -249,6 +249,8 @@ class AssocCache {
   declare private readonly rngAt: number;
   /** After hitRun: the entry of its last hit, -1 if it made none. */
   declare hitLast: number;
+  /** After hitRun: it stopped at a page with no entry tagged as asked (see hitRun). */
+  declare hitMissed: boolean;
 
   /** Attach to region r of a (its contents are kept); rngAt is the word holding the xorshift state. */
   constructor(a: Int32Array, r: CacheRegion, rngAt: number) {
@@ -268,6 +270,7 @@ class AssocCache {
     this.entriesAt = r.entriesAt;
     this.rngAt = rngAt;
     this.hitLast = -1;
+    this.hitMissed = false;
   }
 
   /**
@@ -303,7 +306,8 @@ class AssocCache {
    * writes[k] is 1, holds every bit of writeFlags, marks that entry most recently used (exactly
    * as touch does). Returns the first k that does not qualify (left untouched), or n, and may
    * also stop early at an entry found three or more slots past its home slot (the caller's
-   * general step takes it); hitLast is the entry of the last hit (-1 if none).
+   * general step takes it); hitLast is the entry of the last hit (-1 if none), and hitMissed
+   * is true when it stopped because the array has no entry tagged `tag` for that page.
    *
    * Why it looks like this: it is the per-access cost of every workload. Written with find and
    * touch, this.a and the fields, V8's optimized code reloaded the array's backing store, its
@@ -315,6 +319,7 @@ class AssocCache {
    * still fail the bounds check.
    */
   hitRun(addrs: Float64Array, writes: Uint8Array, from: number, n: number, tag: number, writeFlags: number): number {
+    this.hitMissed = false;
     if (this.policy !== Pol.LRU) return this.hitRunTouching(addrs, writes, from, n, tag, writeFlags);
     const a = this.a, at = this.hashAt, mask = this.hashMask, shift = this.hashShift, setMask = this.setMask, setsAt = this.setsAt;
     const tagMix = Math.imul(tag, 0x85ebca6b); // home(lo, tag)'s part that depends on the tag only
@@ -334,7 +339,10 @@ class AssocCache {
           if (e !== 0 && (a[e]! !== lo || a[(e + E.KEY_HI) | 0] !== tag)) break;
         }
       }
-      if (e === 0) break;
+      if (e === 0) {
+        this.hitMissed = true;
+        break;
+      }
       if (writes[k] === 1 && (a[(e + E.FLAGS) | 0]! & writeFlags) !== writeFlags) break;
       // lruTouch(e, setsAt + set * SW.WORDS), written out
       const s = (setsAt + (lo & setMask) * SW.WORDS + SW.MRU) | 0;
@@ -983,7 +991,7 @@ export class TlbHierarchy {
       const vpn = Math.floor(addrs[k]! * 0.000244140625);
       const lo = vpn | 0;
       const hi = lo === vpn ? tag : tag | ((vpn * 2.3283064365386963e-10) | 0);
-      const e = l1.find(lo, hi);
+      const e = l1.hitMissed ? -1 : l1.find(lo, hi); // hitRun's probe of this very key missed: no second probe
       if (e < 0) {
         // lookup's slow half (it sets last* and counts); an L1 hit on the global entry that
         // needs nothing more continues the run
