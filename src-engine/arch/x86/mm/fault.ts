@@ -200,8 +200,13 @@ let pendingMm: mm_struct | null = null;
 let pendingVma: vm_area_struct | null = null;
 let pendingAddress = 0;
 let pendingFlags = 0;
-/** handle_mm_fault(pendingMm, pendingVma, pendingAddress, pendingFlags). */
-const handlePending = (): number => handle_mm_fault(pendingMm!, pendingVma!, pendingAddress, pendingFlags);
+/** handle_mm_fault(pendingMm, pendingVma, pendingAddress, pendingFlags), dropping the references it was given. */
+function handlePending(): number {
+  const mm = pendingMm!, vma = pendingVma!;
+  pendingMm = null;
+  pendingVma = null;
+  return handle_mm_fault(mm, vma, pendingAddress, pendingFlags);
+}
 
 /**
  * __do_page_fault: the x86 user page-fault handler. Returns normally when the access may retry;

@@ -312,9 +312,10 @@ class AssocCache {
    * Why it looks like this: it is the per-access cost of every workload. Written with find and
    * touch, this.a and the fields, V8's optimized code reloaded the array's backing store, its
    * length and this object's map at every step (about 100 instructions per access). Here every
-   * field is a local; under LRU the loop has no call and no inner loop (find's probe sequence is
-   * unrolled three slots deep; at a load factor of 1/4 longer ones are rare), so V8 can peel it
-   * and drop the per-access map checks. The `| 0` on index sums tells V8 they are int32 (entry
+   * field is a local, and under LRU the loop body makes no call and has no inner loop (find's
+   * probe sequence is unrolled three slots deep; at a load factor of 1/4 longer ones are rare),
+   * which V8 compiles to straight-line code with the fields in registers or stack slots (it
+   * still checks the three arrays' maps once per access). The `| 0` on index sums tells V8 they are int32 (entry
    * offsets are small), which drops an overflow check per array access; a negative index would
    * still fail the bounds check.
    */
