@@ -7,7 +7,7 @@ import { Machine, type MachineShared } from '../machine';
 import { DelegateMailbox, type DelegateBuffers } from './delegate';
 import { lockWaits } from '../kernel/locking';
 import { ipi_poll } from '../arch/x86/mm/tlb';
-import { run_accesses } from '../arch/x86/mm/fault';
+import { run_accesses, hasWrites } from '../arch/x86/mm/fault';
 import { UserSignal } from '../kernel/bug';
 import { createAccessStream, type Workload } from '../workload/patterns';
 import { customStream, type CustomWorkload } from '../workload/custom';
@@ -48,9 +48,10 @@ function runJob(job: WorkerJob): WorkerResult {
   try {
     // The stream is read a block at a time and run a quantum at a time (IPIs are taken between quanta).
     for (let len = stream.fill(addrs, writes); len > 0 && Atomics.load(ctl, C_STOP) === 0; len = stream.fill(addrs, writes)) {
+      const noWrites = !hasWrites(writes, 0, len);
       for (let k = 0; k < len && Atomics.load(ctl, C_STOP) === 0; k += job.quantum) {
         ipi_poll(m);
-        run_accesses(m, cpu, mm, addrs, writes, k, Math.min(len, k + job.quantum), faults, done);
+        run_accesses(m, cpu, mm, addrs, writes, k, Math.min(len, k + job.quantum), faults, done, noWrites);
       }
     }
   } catch (e) {

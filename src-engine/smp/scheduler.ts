@@ -5,7 +5,7 @@
 // times, as CPU 0's process context.
 import type { Machine } from '../machine';
 import type { mm_struct } from '../mm/mm_types';
-import { run_accesses } from '../arch/x86/mm/fault';
+import { run_accesses, hasWrites } from '../arch/x86/mm/fault';
 import { UserSignal } from '../kernel/bug';
 import { createAccessStream, resolveWorkload, type Workload } from '../workload/patterns';
 import { CpuWorkerPool } from './worker_pool';
@@ -70,7 +70,7 @@ export interface RunResult {
  * A job being run: its stream, and the block of accesses read from it ahead of the quanta
  * (addrs/writes[pos..len) not run yet).
  */
-interface Running { job: CpuJob; stream: AccessStream; out: CpuOutcome; clock0: number; addrs: Float64Array; writes: Uint8Array; pos: number; len: number }
+interface Running { job: CpuJob; stream: AccessStream; out: CpuOutcome; clock0: number; addrs: Float64Array; writes: Uint8Array; pos: number; len: number; noWrites: boolean }
 
 /** The block a job's stream is read in: one quantum for a custom pattern, else readAheadBlock. */
 function blockSize(job: CpuJob, quantum: number): number {
@@ -127,7 +127,7 @@ export function run_workloads(m: Machine, jobs: CpuJob[], opts: RunOptions = {})
     m.cpus[job.cpu]!.clock = start;
     const block = blockSize(job, quantum);
     return { job, stream: jobStream(job), out: { cpu: job.cpu, accesses: 0, faults: 0, cycles: 0, signal: null }, clock0: start,
-      addrs: new Float64Array(block), writes: new Uint8Array(block), pos: 0, len: 0 };
+      addrs: new Float64Array(block), writes: new Uint8Array(block), pos: 0, len: 0, noWrites: false };
   });
   const outcomes = running.map((r) => r.out);
   const interval = m.stats.beginInterval();
@@ -159,7 +159,11 @@ export function run_workloads(m: Machine, jobs: CpuJob[], opts: RunOptions = {})
       nextSample += sampleEvery;
     }
     if (opts.stop?.()) { running.length = 0; break; }
-    if (r.pos === r.len) { r.len = r.stream.fill(r.addrs, r.writes); r.pos = 0; }
+    if (r.pos === r.len) {
+      r.len = r.stream.fill(r.addrs, r.writes);
+      r.pos = 0;
+      r.noWrites = !hasWrites(r.writes, 0, r.len);
+    }
     const n = Math.min(quantum, r.len - r.pos);
     if (n === 0) { finish(m, running, i); continue; }
     faults.n = 0;
@@ -197,7 +201,7 @@ function runQuantum(m: Machine, r: Running, n: number, faults: { n: number }): b
   m.current_cpu = cpu;
   quantumDone.n = 0;
   try {
-    run_accesses(m, m.cpus[cpu]!, mm, r.addrs, r.writes, r.pos, r.pos + n, faults, quantumDone);
+    run_accesses(m, m.cpus[cpu]!, mm, r.addrs, r.writes, r.pos, r.pos + n, faults, quantumDone, r.noWrites);
     return false;
   } catch (e) {
     if (!(e instanceof UserSignal)) throw e;

@@ -276,11 +276,20 @@ const FAST_WRITE = TLB_RW | TLB_DIRTY;
  * more (or n), whose lookup is made and its result left in stoppedPfn. The loop itself is
  * TlbHierarchy.lookupRun, so that the TLB's fields stay in registers across it.
  */
-function l1_hits(tlb: TlbHierarchy, addrs: Float64Array, writes: Uint8Array, k: number, n: number, pcid: number): number {
-  const j = tlb.lookupRun(addrs, writes, k, n, pcid, FAST_WRITE);
+function l1_hits(tlb: TlbHierarchy, addrs: Float64Array, writes: Uint8Array, k: number, n: number, pcid: number, noWrites: boolean): number {
+  const j = tlb.lookupRun(addrs, writes, k, n, pcid, FAST_WRITE, noWrites);
   if (j < n) stoppedPfn = tlb.lastPfn;
   return j;
 }
+/**
+ * Whether writes[from..to) holds a write. A caller that reads its accesses in blocks asks once
+ * per block (indexOf is a memchr) and passes run_accesses noWrites when there is none.
+ */
+export function hasWrites(writes: Uint8Array, from: number, to: number): boolean {
+  const i = writes.indexOf(1, from);
+  return i >= 0 && i < to;
+}
+
 /** The lookup result of the access l1_hits stopped at. */
 let stoppedPfn = -1;
 
@@ -288,9 +297,9 @@ let stoppedPfn = -1;
  * A CPU's hot loop: the accesses k = from .. n-1 (addrs[k], writes[k] = 1 for a store) by mm on
  * cpu. L1 TLB hits are counted in bulk; anything else goes through translate and the fault
  * path. The accesses completed are added to done.n; a signal that kills the process is thrown
- * (UserSignal).
+ * (UserSignal). `noWrites` promises writes[from..n) are all 0 (see hasWrites).
  */
-export function run_accesses(m: Machine, cpu: Cpu, mm: mm_struct, addrs: Float64Array, writes: Uint8Array, from: number, n: number, faults: { n: number }, done: { n: number }): void {
+export function run_accesses(m: Machine, cpu: Cpu, mm: mm_struct, addrs: Float64Array, writes: Uint8Array, from: number, n: number, faults: { n: number }, done: { n: number }, noWrites = false): void {
   switch_mm(m, cpu, mm);
   if (m.config !== costsOf) load_costs(m.config);
   const tlb = cpu.tlb, blk = cpu.stats, pcid = mm_pcid(m, mm), fast = !tlbCheck, hitCost = costAccess;
@@ -298,7 +307,7 @@ export function run_accesses(m: Machine, cpu: Cpu, mm: mm_struct, addrs: Float64
   try {
     while (k < n) {
       if (fast) {
-        const j = l1_hits(tlb, addrs, writes, k, n, pcid);
+        const j = l1_hits(tlb, addrs, writes, k, n, pcid, noWrites);
         hits += j - k;
         k = j;
         if (k === n) break;
