@@ -70,7 +70,12 @@ export interface RunResult {
  * A job being run: its stream, and the block of accesses read from it ahead of the quanta
  * (addrs/writes[pos..len) not run yet).
  */
-interface Running { job: CpuJob; stream: AccessStream; out: CpuOutcome; clock0: number; addrs: Float64Array; writes: Uint8Array; pos: number; len: number; noWrites: boolean }
+interface Running {
+  job: CpuJob; stream: AccessStream; out: CpuOutcome; clock0: number;
+  addrs: Float64Array; writes: Uint8Array; pos: number; len: number; noWrites: boolean;
+  /** The accesses run_accesses completed in the job's last quantum (one object per job, not per quantum). */
+  done: { n: number };
+}
 
 /** The block a job's stream is read in: one quantum for a custom pattern, else readAheadBlock. */
 function blockSize(job: CpuJob, quantum: number): number {
@@ -127,7 +132,7 @@ export function run_workloads(m: Machine, jobs: CpuJob[], opts: RunOptions = {})
     m.cpus[job.cpu]!.clock = start;
     const block = blockSize(job, quantum);
     return { job, stream: jobStream(job), out: { cpu: job.cpu, accesses: 0, faults: 0, cycles: 0, signal: null }, clock0: start,
-      addrs: new Float64Array(block), writes: new Uint8Array(block), pos: 0, len: 0, noWrites: false };
+      addrs: new Float64Array(block), writes: new Uint8Array(block), pos: 0, len: 0, noWrites: false, done: { n: 0 } };
   });
   const outcomes = running.map((r) => r.out);
   const interval = m.stats.beginInterval();
@@ -188,9 +193,6 @@ function pickNext(m: Machine, running: Running[], rng: Rng): number {
   return best;
 }
 
-/** The accesses run_accesses completed in the last quantum (one object for every quantum). */
-const quantumDone = { n: 0 };
-
 /**
  * Run a job's next quantum, its n accesses from r.pos, on its CPU; true if the process was
  * killed by a signal.
@@ -199,16 +201,16 @@ function runQuantum(m: Machine, r: Running, n: number, faults: { n: number }): b
   const { cpu, mm } = r.job;
   const saved = m.current_cpu;
   m.current_cpu = cpu;
-  quantumDone.n = 0;
+  r.done.n = 0;
   try {
-    run_accesses(m, m.cpus[cpu]!, mm, r.addrs, r.writes, r.pos, r.pos + n, faults, quantumDone, r.noWrites);
+    run_accesses(m, m.cpus[cpu]!, mm, r.addrs, r.writes, r.pos, r.pos + n, faults, r.done, r.noWrites);
     return false;
   } catch (e) {
     if (!(e instanceof UserSignal)) throw e;
     r.out.signal = { name: e.name, address: e.address, message: e.message };
     return true;
   } finally {
-    r.out.accesses += quantumDone.n;
+    r.out.accesses += r.done.n;
     r.pos += n;
     m.current_cpu = saved;
   }
