@@ -132,8 +132,10 @@ export class Machine {
     const c = this.config;
     this.isWorker = !!shared;
     this.phys = shared ? new PhysMem(shared.phys) : PhysMem.create(c.ram_mb * 1024 * 1024, [{ name: 'mmio0', base: c.mmio_base, size: c.mmio_mb * 1024 * 1024 }]);
+    this.phys.concurrent = c.mode === 'parallel';
     if (c.mmio_base < this.phys.ram.length) throw new TypeError('mmio_base overlaps RAM: raise mmio_base or lower ram_mb');
     this.mem = shared ? new MemMap(shared.mem) : MemMap.create(this.phys.nr_pages);
+    this.mem.concurrent = c.mode === 'parallel';
     this.alloc = new PageAllocator(this.mem, this.phys.nr_pages, this.log, shared?.alloc);
     this.highest_memmap_pfn = this.phys.nr_pages - 1;
     this.pagecache = new PageCache(this.phys.nr_pages, 4096, shared?.pagecache);

@@ -139,8 +139,8 @@ export class mm_struct {
   tlb_gen = 0;
   dead = false;
   constructor(readonly m: Machine, readonly id: number, private readonly base: number) {
-    this.mmap_sem = new RwSemaphore(m.mmSlab, base + MMF.MMAP_SEM, `mm${id}.mmap_sem`);
-    this.page_table_lock = new SpinLock(m.mmSlab, base + MMF.PTL, LOCK_PAGE_TABLE);
+    this.mmap_sem = new RwSemaphore(m.mmSlab, base + MMF.MMAP_SEM, `mm${id}.mmap_sem`, m.mem.concurrent);
+    this.page_table_lock = new SpinLock(m.mmSlab, base + MMF.PTL, LOCK_PAGE_TABLE, m.mem.concurrent);
     this.cpumask = new CpuMask(m.mmSlab, base + MMF.CPUMASK);
   }
   private get(f: number): number { return Atomics.load(this.m.mmSlab, this.base + f); }

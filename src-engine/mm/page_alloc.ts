@@ -23,7 +23,7 @@ export class PageAllocator {
 
   constructor(readonly mm: MemMap, readonly nr_pages: number, readonly log: KernelLog, buffers?: AllocatorBuffers) {
     this.s = new Int32Array(buffers?.state ?? new SharedArrayBuffer((2 + 2 * MAX_ORDER) * 4));
-    this.lock = new SpinLock(this.s, S_LOCK, LOCK_ZONE);
+    this.lock = new SpinLock(this.s, S_LOCK, LOCK_ZONE, mm.concurrent);
   }
 
   get buffers(): AllocatorBuffers { return { state: this.s.buffer as SharedArrayBuffer }; }

@@ -7,7 +7,7 @@ import { PG_table } from './page';
 import { alloc_pages_nofail_inject, free_block } from './mm';
 import { __GFP_ZERO, GFP_KERNEL } from './page_alloc';
 import { PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT, PAGE_SHIFT, PGDIR_SIZE, PUD_SIZE, PMD_SIZE,
-  pte_t, pte_pfn, table_entry, table_index, _PAGE_PRESENT, _PAGE_PSE, __pte } from '../arch/x86/pgtable_types';
+  pte_t, pte_pfn, table_entry, table_index, _PAGE_PRESENT, _PAGE_PSE, pfn_of_halves } from '../arch/x86/pgtable_types';
 import { SpinLock, LOCK_PTL } from '../kernel/locking';
 import { MMF } from './mm_types';
 
@@ -18,7 +18,7 @@ export const entry_pa = (pfn: number, idx: number): number => pfn * 4096 + idx *
 export const read_entry = (m: Machine, pa: number): pte_t => m.phys.read_entry(pa);
 
 /** pte_pfn of the entry whose halves are lo and hi (no pte_t kept). */
-export const entry_pfn = (lo: number, hi: number): number => pte_pfn(__pte(lo, hi));
+export const entry_pfn = (lo: number, hi: number): number => pfn_of_halves(lo, hi);
 
 /** pte_none of the entry at `pa`, read without making a pte_t. */
 export const pte_none_at = (m: Machine, pa: number): boolean => m.phys.entry_lo(pa) === 0 && m.phys.entry_hi(pa) === 0;
@@ -125,7 +125,7 @@ let lastPtl: SpinLock | null = null;
 export function ptl_of_table(m: Machine, pfn: number): SpinLock {
   const words = m.mem.w, index = m.mem.private_word(pfn), l = lastPtl;
   if (l !== null && l.index === index && l.words === words) return l;
-  return (lastPtl = new SpinLock(words, index, LOCK_PTL));
+  return (lastPtl = new SpinLock(words, index, LOCK_PTL, m.mem.concurrent));
 }
 
 /** The split page-table lock of the pte table that pmd entry `pmd` points at. */

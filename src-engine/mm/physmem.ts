@@ -30,6 +30,14 @@ export class PhysMem {
   readonly mmio: MmioRegion[];
   /** RAM as a Node Buffer (a view, no copy) for clear_page's memcmp; null without Buffer. */
   private readonly ramBuf: Buffer | null;
+  /**
+   * Other threads (CPU workers) may read and write page-table entries at the same time: entries
+   * are then read and written with Atomics, as the comments below explain. False while every
+   * CPU runs on one thread (deterministic mode), where plain loads and stores are the same
+   * operations without the fences, and Atomics (builtin calls on Node 20, ~7-10 ns each, about
+   * a dozen per fault) would only cost time. The machine sets it once, from its mode.
+   */
+  concurrent = true;
 
   /** Attach to (or create) physical memory of `ramBytes` bytes plus the given MMIO regions. */
   constructor(readonly buffers: PhysMemBuffers) {
@@ -121,7 +129,7 @@ export class PhysMem {
     const i = pa >>> 2;
     // A pte is written hi-then-lo under the ptl; readers outside the lock read lo first. That
     // Atomics load is the acquire edge: the high word stored before it needs only a plain load.
-    const lo = Atomics.load(this.ramWords, i);
+    const lo = this.concurrent ? Atomics.load(this.ramWords, i) : this.ramWords[i]!;
     const hi = this.ramWords[i + 1]!;
     return __pte(lo, hi);
   }
@@ -143,7 +151,7 @@ export class PhysMem {
 
   /** The low word (flags, pfn bits 0..19) of the entry at `pa`, unsigned, by the Atomics load read_entry starts with. */
   entry_lo(pa: number): number {
-    return Atomics.load(this.ramWords, pa >>> 2) >>> 0;
+    return (this.concurrent ? Atomics.load(this.ramWords, pa >>> 2) : this.ramWords[pa >>> 2]!) >>> 0;
   }
 
   /** The high word (pfn bits 20.., NX) of the entry at `pa`, unsigned: read after entry_lo(pa), as read_entry does. */
@@ -166,6 +174,11 @@ export class PhysMem {
    */
   write_entry_raw(pa: number, lo: number, hi: number): void {
     const w = this.ramWords, i = pa >>> 2;
+    if (!this.concurrent) { // nothing reads the entry meanwhile (see concurrent)
+      w[i + 1] = hi | 0;
+      w[i] = lo | 0;
+      return;
+    }
     if (w[i] !== 0) Atomics.store(w, i, 0);
     if ((lo | 0) === 0) {
       if (w[i + 1] !== (hi | 0)) Atomics.store(w, i + 1, hi | 0);
@@ -181,6 +194,12 @@ export class PhysMem {
    * so a pte another CPU has just cleared never gets A/D bits of a stale translation.
    */
   set_entry_bits_if(pa: number, lo: number, bits: number): boolean {
+    if (!this.concurrent) { // nothing writes the entry meanwhile (see concurrent)
+      const w = this.ramWords, i = pa >>> 2;
+      if (w[i] !== (lo | 0)) return false;
+      w[i] = (lo | bits) | 0;
+      return true;
+    }
     if ((lo & bits) === bits) return Atomics.load(this.ramWords, pa >>> 2) === (lo | 0);
     return Atomics.compareExchange(this.ramWords, pa >>> 2, lo | 0, (lo | bits) | 0) === (lo | 0);
   }

@@ -7,10 +7,10 @@ import { Machine, type MachineShared } from '../machine';
 import { DelegateMailbox, type DelegateBuffers } from './delegate';
 import { lockWaits } from '../kernel/locking';
 import { ipi_poll } from '../arch/x86/mm/tlb';
-import { run_accesses } from '../arch/x86/mm/fault';
+import { run_accesses, hasWrites } from '../arch/x86/mm/fault';
 import { UserSignal } from '../kernel/bug';
 import { createAccessStream, type Workload } from '../workload/patterns';
-import type { AccessStream } from '../workload/stream';
+import { readAheadBlock, type AccessStream } from '../workload/stream';
 import { PatternThread } from '../workload/pattern_worker_client';
 import type { CustomJob } from '../workload/custom_sandbox';
 import { C_CMD, C_STATE, C_RUN_ACTIVE, C_JOB_DONE, C_STOP, CMD_IDLE, CMD_RUN, CMD_EXIT, STATE_READY, STATE_RUNNING, STATE_DONE, STATE_FAILED,
@@ -44,16 +44,22 @@ function runJob(job: WorkerJob): WorkerResult {
   const mm = m.mmView(job.mmId);
   const custom = isCustom(job) ? patterns.stream(job.workload as CustomJob, { poll: () => ipi_poll(m), stop: () => Atomics.load(ctl, C_STOP) !== 0 }) : null;
   const stream: AccessStream = custom ?? createAccessStream(job.workload as Workload, boot.cpu);
-  const addrs = new Float64Array(job.quantum), writes = new Uint8Array(job.quantum);
+  // A custom pattern is read one quantum at a time; the built-in patterns ahead, as scheduler.ts does.
+  const block = custom ? job.quantum : readAheadBlock(job.quantum);
+  const addrs = new Float64Array(block), writes = new Uint8Array(block);
   const faults = { n: 0 };
   const clock0 = cpu.clock, log0 = m.log.lines.length;
   if (job.trace !== null) m.trace.start(job.trace);
   const done = { n: 0 };
   let signal: WorkerResult['signal'] = null;
   try {
-    for (let n = stream.fill(addrs, writes); n > 0 && Atomics.load(ctl, C_STOP) === 0; n = stream.fill(addrs, writes)) {
-      ipi_poll(m);
-      run_accesses(m, cpu, mm, addrs, writes, n, faults, done);
+    // The stream is read a block at a time and run a quantum at a time (IPIs are taken between quanta).
+    for (let len = stream.fill(addrs, writes); len > 0 && Atomics.load(ctl, C_STOP) === 0; len = stream.fill(addrs, writes)) {
+      const noWrites = !hasWrites(writes, 0, len);
+      for (let k = 0; k < len && Atomics.load(ctl, C_STOP) === 0; k += job.quantum) {
+        ipi_poll(m);
+        run_accesses(m, cpu, mm, addrs, writes, k, Math.min(len, k + job.quantum), faults, done, noWrites);
+      }
     }
   } catch (e) {
     if (!(e instanceof UserSignal)) throw e;

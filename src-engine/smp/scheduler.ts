@@ -5,14 +5,14 @@
 // times, as CPU 0's process context.
 import type { Machine } from '../machine';
 import type { mm_struct } from '../mm/mm_types';
-import { run_accesses } from '../arch/x86/mm/fault';
+import { run_accesses, hasWrites } from '../arch/x86/mm/fault';
 import { UserSignal } from '../kernel/bug';
 import { createAccessStream, resolveWorkload, type Workload } from '../workload/patterns';
 import { CpuWorkerPool } from './worker_pool';
 import { lockWaits } from '../kernel/locking';
 import type { WorkerResult } from './worker_protocol';
 import { customStream, resolveCustomWorkload, type CustomPattern } from '../workload/custom';
-import type { AccessStream } from '../workload/stream';
+import { readAheadBlock, type AccessStream } from '../workload/stream';
 import { Rng } from '../workload/rng';
 import type { StatsSnapshot } from '../metrics/stats';
 import { TimeSeries } from '../metrics/series';
@@ -66,7 +66,21 @@ export interface RunResult {
   tlb_hit_rate: { cpu: number; t: number[]; v: number[] }[];
 }
 
-interface Running { job: CpuJob; stream: AccessStream; out: CpuOutcome; clock0: number }
+/**
+ * A job being run: its stream, and the block of accesses read from it ahead of the quanta
+ * (addrs/writes[pos..len) not run yet).
+ */
+interface Running {
+  job: CpuJob; stream: AccessStream; out: CpuOutcome; clock0: number;
+  addrs: Float64Array; writes: Uint8Array; pos: number; len: number; noWrites: boolean;
+  /** The accesses run_accesses completed in the job's last quantum (one object per job, not per quantum). */
+  done: { n: number };
+}
+
+/** The block a job's stream is read in: one quantum for a custom pattern, else readAheadBlock. */
+function blockSize(job: CpuJob, quantum: number): number {
+  return job.pattern ? quantum : readAheadBlock(quantum);
+}
 
 /** Build the access stream of a job (TypeError for a bad spec). */
 function jobStream(job: CpuJob): AccessStream {
@@ -116,7 +130,9 @@ export function run_workloads(m: Machine, jobs: CpuJob[], opts: RunOptions = {})
   const start = Math.max(...jobs.map((j) => m.cpus[j.cpu]!.clock));
   const running: Running[] = jobs.map((job) => {
     m.cpus[job.cpu]!.clock = start;
-    return { job, stream: jobStream(job), out: { cpu: job.cpu, accesses: 0, faults: 0, cycles: 0, signal: null }, clock0: start };
+    const block = blockSize(job, quantum);
+    return { job, stream: jobStream(job), out: { cpu: job.cpu, accesses: 0, faults: 0, cycles: 0, signal: null }, clock0: start,
+      addrs: new Float64Array(block), writes: new Uint8Array(block), pos: 0, len: 0, noWrites: false, done: { n: 0 } };
   });
   const outcomes = running.map((r) => r.out);
   const interval = m.stats.beginInterval();
@@ -125,7 +141,6 @@ export function run_workloads(m: Machine, jobs: CpuJob[], opts: RunOptions = {})
   let before = startCounters;
   let nextSample = start + sampleEvery;
   let nextEvery = every ? start + every.cycles! : Infinity;
-  const addrs = new Float64Array(quantum), writes = new Uint8Array(quantum);
   const faults = { n: 0 };
   try {
     schedule();
@@ -149,10 +164,15 @@ export function run_workloads(m: Machine, jobs: CpuJob[], opts: RunOptions = {})
       nextSample += sampleEvery;
     }
     if (opts.stop?.()) { running.length = 0; break; }
-    const n = r.stream.fill(addrs, writes);
+    if (r.pos === r.len) {
+      r.len = r.stream.fill(r.addrs, r.writes);
+      r.pos = 0;
+      r.noWrites = !hasWrites(r.writes, 0, r.len);
+    }
+    const n = Math.min(quantum, r.len - r.pos);
     if (n === 0) { finish(m, running, i); continue; }
     faults.n = 0;
-    const killed = runQuantum(m, r, addrs, writes, n, faults);
+    const killed = runQuantum(m, r, n, faults);
     r.out.faults += faults.n;
     if (killed) finish(m, running, i);
   }
@@ -173,21 +193,25 @@ function pickNext(m: Machine, running: Running[], rng: Rng): number {
   return best;
 }
 
-/** Run one quantum of n accesses on a job's CPU; true if the process was killed by a signal. */
-function runQuantum(m: Machine, r: Running, addrs: Float64Array, writes: Uint8Array, n: number, faults: { n: number }): boolean {
+/**
+ * Run a job's next quantum, its n accesses from r.pos, on its CPU; true if the process was
+ * killed by a signal.
+ */
+function runQuantum(m: Machine, r: Running, n: number, faults: { n: number }): boolean {
   const { cpu, mm } = r.job;
   const saved = m.current_cpu;
   m.current_cpu = cpu;
-  const done = { n: 0 };
+  r.done.n = 0;
   try {
-    run_accesses(m, m.cpus[cpu]!, mm, addrs, writes, n, faults, done);
+    run_accesses(m, m.cpus[cpu]!, mm, r.addrs, r.writes, r.pos, r.pos + n, faults, r.done, r.noWrites);
     return false;
   } catch (e) {
     if (!(e instanceof UserSignal)) throw e;
     r.out.signal = { name: e.name, address: e.address, message: e.message };
     return true;
   } finally {
-    r.out.accesses += done.n;
+    r.out.accesses += r.done.n;
+    r.pos += n;
     m.current_cpu = saved;
   }
 }

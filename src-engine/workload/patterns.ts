@@ -18,7 +18,7 @@
 import { PAGE_SIZE } from '../arch/x86/pgtable_types';
 import type { Rng } from './rng';
 import { resolveWorkload, type Workload } from './spec';
-import { StreamBase, streamRngs, tableRng, type AccessStream } from './stream';
+import { StreamBase, streamRngs, tableRng, type AccessStream, type StreamState } from './stream';
 
 export { resolveWorkload, WORKLOAD_FIELDS, WORKLOAD_KINDS, MAX_PAGES, MAX_TABLE_PAGES } from './spec';
 export type { Workload, WorkloadKind } from './spec';
@@ -162,26 +162,41 @@ export function sattoloCycle(n: number, rng: Rng): Uint32Array {
   return next;
 }
 
-/** Follows one random cycle through all the pages: each page once per `pages` accesses. */
+/**
+ * Follows one random cycle through all the pages: each page once per `pages` accesses. The
+ * cycle is kept as the sequence of its pages' addresses (cycleAddrs, 8 bytes a page), read from
+ * position `pos` on: independent loads and no multiply, where following next[] page by page
+ * made every access wait for the load before it. The cursor is still the page the stream is at
+ * (its checkpoints are unchanged); a page's position is searched for only when the stream is
+ * created or restored.
+ */
 class PointerChaseStream extends StreamBase {
-  private readonly next: Uint32Array;
+  private readonly cycleAddrs: Float64Array;
+  private pos: number;
 
   constructor(private readonly w: Workload, streamId: number) {
     super(w.accesses, w.write_fraction, streamRngs(w.seed, streamId));
-    this.next = sattoloCycle(w.pages, tableRng(w.seed));
+    const next = sattoloCycle(w.pages, tableRng(w.seed));
+    this.cycleAddrs = new Float64Array(w.pages);
+    for (let j = 0, page = 0; j < w.pages; j++, page = next[page]!) this.cycleAddrs[j] = w.base + page * PAGE_SIZE;
     this.cursor = this.addr.nextBelow(w.pages);
+    this.pos = this.positionOf(this.cursor);
   }
 
+  /** Rng.fillCycleAddrs makes the batch: base + page * PAGE_SIZE + wordOffset(draw) along the cycle. */
   protected fillAddrs(addrs: Float64Array, n: number): void {
-    const { base } = this.w;
-    const next = this.next;
-    const rng = this.addr;
-    let page = this.cursor;
-    for (let i = 0; i < n; i++) {
-      addrs[i] = base + page * PAGE_SIZE + wordOffset(rng.nextU32());
-      page = next[page];
-    }
-    this.cursor = page;
+    this.pos = this.addr.fillCycleAddrs(addrs, n, this.cycleAddrs, this.pos);
+    this.cursor = (this.cycleAddrs[this.pos]! - this.w.base) / PAGE_SIZE;
+  }
+
+  /** The position of `page` in the cycle (a linear search: for creation and restore only). */
+  private positionOf(page: number): number {
+    return this.cycleAddrs.indexOf(this.w.base + page * PAGE_SIZE);
+  }
+
+  restore(state: StreamState): void {
+    super.restore(state);
+    this.pos = this.positionOf(this.cursor);
   }
 
   protected cursorLimit(): number {

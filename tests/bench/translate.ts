@@ -4,6 +4,7 @@
 // access misses both TLB levels and walks the page tables.
 import { createLab, type Lab } from '../../src-engine/lab';
 import { createAccessStream, type Workload } from '../../src-engine/workload/patterns';
+import { readAheadBlock } from '../../src-engine/workload/stream';
 import type { RunResult } from '../../src-engine/smp/scheduler';
 import { itemsForBudget, repeat, timeNs, type BenchSizes, type Summary } from './measure';
 
@@ -56,7 +57,7 @@ export function counter(res: RunResult, name: string): number {
   return res.stats.counters[name]?.value ?? 0;
 }
 
-/** Host ns per access of generating workload w alone, in quantum-sized batches as the scheduler does. */
+/** Host ns per access of generating workload w alone, in batches of `batch` (what the scheduler reads ahead by). */
 export function streamNs(w: Workload, batch: number): number {
   const addrs = new Float64Array(batch), writes = new Uint8Array(batch);
   const s = createAccessStream(w, 0);
@@ -83,7 +84,7 @@ export function measureChase(sizes: BenchSizes, name: string, pages: number): Tr
   const n = counter(res, 'accesses');
   return {
     name, pages, accesses, host_ns: host, m_per_s: 1e3 / host.median,
-    stream_ns: streamNs(chase(CHASE_BASE, pages, accesses), lab.machine_config().quantum),
+    stream_ns: streamNs(chase(CHASE_BASE, pages, accesses), readAheadBlock(lab.machine_config().quantum)),
     sim_cycles_per_access: res.cycles / accesses,
     walks_per_access: counter(res, 'walks') / n,
     l1_hit_rate: counter(res, 'l1_tlb_hits') / n,

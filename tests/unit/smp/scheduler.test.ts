@@ -2,6 +2,7 @@
 // between CPUs, kernel calls from the script while CPUs run, and reproducibility.
 import { describe, it, expect } from 'vitest';
 import { createLab, labMachine, type Lab } from '../../../src-engine/lab';
+import { createAccessStream } from '../../../src-engine/workload/patterns';
 
 const PG = 4096;
 
@@ -127,5 +128,35 @@ describe('bad jobs', () => {
     expect(() => L.run_workloads([{ cpu: 0, mm, workload: w }, { cpu: 0, mm, workload: w }])).toThrow(TypeError);
     expect(() => L.run_workloads([{ cpu: 0, mm, workload: { ...w, kind: 'nope' as 'random' } }])).toThrow(TypeError);
     expect(L.check_invariants()).toEqual([]);
+  });
+});
+
+describe('reading streams ahead', () => {
+  it('a custom pattern runs a quantum at a time: its bad address at access 100 fails the run after the first quantum of 64 ran', () => {
+    const { L, mm, base } = populated(8, { cpus: 1 });
+    const before = L.stats_snapshot().counters['accesses']!.value;
+    const pattern = (i: number) => (i === 100 ? -1 : base + (i % 8) * PG);
+    expect(() => L.run_workloads([{ cpu: 0, mm, pattern, accesses: 1000 }], { quantum: 64 })).toThrow(TypeError);
+    expect(L.stats_snapshot().counters['accesses']!.value - before).toBe(64);
+  });
+
+  it('a built-in stream, read ahead, runs exactly as the same accesses given a quantum at a time by a custom pattern', () => {
+    const spec = (base: number, seed: number) => ({ kind: 'random' as const, base, pages: 300, write_fraction: 0.3, accesses: 20_000, seed });
+    const once = (custom: boolean, quantum: number) => {
+      const { L, mm, base } = populated(300, { cpus: 2 });
+      const jobs = [0, 1].map((cpu) => {
+        const w = spec(base, cpu + 1);
+        if (!custom) return { cpu, mm, workload: w };
+        const s = createAccessStream(w, cpu), addrs = new Float64Array(w.accesses), writes = new Uint8Array(w.accesses);
+        s.fill(addrs, writes);
+        return { cpu, mm, pattern: (i: number) => addrs[i]!, accesses: w.accesses, write_fraction: w.write_fraction, seed: w.seed };
+      });
+      return simulatedOnly(L.run_workloads(jobs, { quantum }));
+    };
+    for (const quantum of [64, 100]) { // 100: the read-ahead block (4000) ends in a partial quantum
+      const r = once(false, quantum);
+      expect(r.cpus.map((c) => c.accesses)).toEqual([20_000, 20_000]);
+      expect(once(true, quantum)).toEqual(r);
+    }
   });
 });

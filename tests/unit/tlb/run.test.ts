@@ -115,4 +115,24 @@ describe('lookupRun', () => {
     expect(b.stats()).toEqual(a.stats());
     expect(b.entries()).toEqual(a.entries());
   });
+  it.each(['lru', 'plru', 'random'] as const)('%s: a read-only run with noWrites leaves the TLB, counters and stop exactly as without it', (policy) => {
+    const make = (): TlbHierarchy => {
+      const t = tlb({ policy, pcid: true, l1_entries: 16, l1_ways: 4 });
+      for (let v = 0; v < 24; v++) t.insert(BASE_VPN + ((v * 7) % 40), 1, 200 + v, DIRTY);
+      return t;
+    };
+    const vpns = Array.from({ length: 300 }, (_, i) => BASE_VPN + ((i * 13) % 40));
+    const r = run(vpns);
+    const a = make(), b = make();
+    for (let k = 0, j = 0; k < vpns.length; k = j + 1) {
+      j = a.lookupRun(r.addrs, r.writes, k, vpns.length, 1, NEED);
+      expect(b.lookupRun(r.addrs, r.writes, k, vpns.length, 1, NEED, true)).toBe(j);
+      if (j < vpns.length) {
+        expect([b.lastPfn, b.lastLevel, b.lastFlags]).toEqual([a.lastPfn, a.lastLevel, a.lastFlags]);
+        if (a.lastPfn < 0) for (const t of [a, b]) t.insert(vpns[j]!, 1, 300 + j, DIRTY);
+      }
+    }
+    expect(b.entries()).toEqual(a.entries());
+    expect(b.stats()).toEqual(a.stats());
+  });
 });

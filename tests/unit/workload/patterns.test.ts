@@ -202,6 +202,21 @@ describe('pointer_chase', () => {
   it('the cycle depends on the seed', () => {
     expect(run(spec('pointer_chase', { seed: 8 })).addrs).not.toEqual(run(spec('pointer_chase')).addrs);
   });
+
+  it.each([[1, 0], [7, 3], [500, 1]])('pages %d, stream %d: the addresses of following next[] with one nextU32() per access', (pages, id) => {
+    // The stream as first written: start page drawn from the address generator, then per access
+    // base + page * 4096 + ((nextU32() >>> 23) << 3) and page = next[page].
+    const w = spec('pointer_chase', { pages, accesses: 2 * pages + 37, seed: 11 });
+    const next = sattoloCycle(pages, Rng.fromSeed(w.seed).fork(0));
+    const rng = Rng.fromSeed(w.seed).fork(id + 1).fork(0);
+    let page = rng.nextBelow(pages);
+    const want: number[] = [];
+    for (let i = 0; i < w.accesses; i++) {
+      want.push(BASE + page * PAGE + ((rng.nextU32() >>> 23) << 3));
+      page = next[page]!;
+    }
+    expect(run(w, id, 17).addrs).toEqual(want);
+  });
 });
 
 describe('trace', () => {

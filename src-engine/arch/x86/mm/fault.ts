@@ -3,10 +3,10 @@
 // miss-with-fault through __do_page_fault into handle_mm_fault.
 import type { Machine } from '../../../machine';
 import type { MachineConfig } from '../../../params';
-import type { mm_struct } from '../../../mm/mm_types';
+import type { mm_struct, vm_area_struct } from '../../../mm/mm_types';
 import { Cpu, switch_mm, mm_pcid } from './tlb';
 import { read_entry, walk_pte } from '../../../mm/pgtable';
-import { _PAGE_PRESENT, _PAGE_USER, _PAGE_RW, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, pte_pfn, pte_hw_present, __pte, PAGE_SIZE } from '../pgtable_types';
+import { _PAGE_PRESENT, _PAGE_USER, _PAGE_RW, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, pte_pfn, pte_hw_present, pfn_of_halves, PAGE_SIZE } from '../pgtable_types';
 import { tlbFlagsFromPte, TLB_RW, TLB_DIRTY, TLB_HIT_L1, type TlbHierarchy } from './tlb_hw';
 import { S } from '../../../metrics/catalog';
 import { PG_buddy } from '../../../mm/page';
@@ -32,18 +32,21 @@ const PERM = _PAGE_RW | _PAGE_USER;
 // The costs the hot path charges, copied out of m.config (load_costs). resolveConfig builds the
 // config key by key, which leaves it in V8's dictionary mode: every field read is a hash lookup
 // through the LoadIC builtin (~5 ns), several per TLB miss against a 60 ns walk budget. Copies
-// stay right because a machine's config is never changed in place: run_accesses reloads them
-// once per call anyway, and the other entry points reload when m.config is another object.
+// stay right because a machine's config is never changed in place: every entry point reloads
+// them when m.config is another object than the one they were copied from.
 let costsOf: MachineConfig | null = null;
 let costAccess = 0;
 let costStlbHit = 0;
 let costWalk = 0;
 let costWalkRef = 0;
 let tlbCheck = false;
+/** CPUs run on worker threads (parallel mode): page-table entries may change under a walk. */
+let concurrent = false;
 
-/** Copy the hot path's costs out of config c. */
+/** Copy the hot path's costs (and the machine's mode) out of config c. */
 function load_costs(c: MachineConfig): void {
   costsOf = c;
+  concurrent = c.mode === 'parallel';
   costAccess = c.cost_access;
   costStlbHit = c.cost_stlb_hit;
   costWalk = c.cost_walk;
@@ -58,7 +61,9 @@ function load_costs(c: MachineConfig): void {
  * levels 2..4 it is the PWC key (pwcPrefix(level, vpn)).
  */
 const level_prefix = (vpn: number, level: number): number =>
-  level === 1 ? vpn : Math.floor(vpn * (level === 2 ? 0.001953125 : level === 3 ? 0.000003814697265625 : 7.450580596923828e-9));
+  level === 1 ? vpn
+    : vpn < 2147483648 ? vpn >>> (9 * level - 9) // an int32 vpn: the shift itself
+      : Math.floor(vpn * (level === 2 ? 0.001953125 : level === 3 ? 0.000003814697265625 : 7.450580596923828e-9));
 
 /**
  * The hardware walker: from the deepest page-walk-cache hit (or CR3) down to the pte, checking
@@ -75,12 +80,17 @@ const level_prefix = (vpn: number, level: number): number =>
  * first walk and validated by set_entry_bits_if, whose compare-and-swap (or Atomics.load when
  * the bits are set already) fails if the pte no longer holds that value; its high word is read
  * after that, so it belongs to the same write. A retry (`fresh`) reads the pte with Atomics.load.
- * Atomics.load is a builtin call on Node 20 (~14 ns here), not an inlined load.
+ * Atomics.load is a builtin call on Node 20 (~7 ns here), not an inlined load, and the
+ * compare-and-swap another ~9 ns: a third of the 60 ns a walk may take. So they are used only
+ * when CPUs run on worker threads (`concurrent`). In deterministic mode every CPU and the
+ * kernel run on this one thread, and nothing can write an entry while a walk reads it: plain
+ * loads and a plain OR of the A/D bits do exactly what the atomics would.
  */
 function hw_walk(m: Machine, cpu: Cpu, mm: mm_struct, vpn: number, write: boolean, pcid: number, fresh: boolean): number {
   const tlb = cpu.tlb;
   const words = m.phys.ramWords;
-  const levels = tlb.pwcWalkStart(vpn, pcid);
+  const pwc = tlb.hasPwc; // without a PWC the walk starts at CR3 and caches nothing
+  const levels = pwc ? tlb.pwcWalkStart(vpn, pcid) : 4;
   let table = levels === 4 ? mm.pgd : tlb.lastTablePfn;
   let perm = levels === 4 ? PERM : tlb.lastFlags & PERM;
   const notPresent = (write ? PF_WRITE : 0) | PF_USER, protection = notPresent | PF_PROT;
@@ -88,24 +98,29 @@ function hw_walk(m: Machine, cpu: Cpu, mm: mm_struct, vpn: number, write: boolea
   for (let level = levels; level > 1; level--) {
     const prefix = level_prefix(vpn, level);
     const w = (table * 4096 + (prefix & 511) * 8) >>> 2; // the entry's low word (pa / 4)
-    const lo = Atomics.load(words, w);
+    const lo = concurrent ? Atomics.load(words, w) : words[w]!;
     walkRefs++;
     if (!(lo & _PAGE_PRESENT)) return notPresent;
     perm &= lo;
     if (lo & _PAGE_PSE) return protection; // no huge pages are ever created
-    table = pte_pfn(__pte(lo, words[w + 1]!));
-    tlb.pwcInsert(level, prefix, pcid, table, perm);
+    table = pfn_of_halves(lo, words[w + 1]!);
+    if (pwc) tlb.pwcInsertWalked(level, prefix, pcid, table, perm); // pwcWalkStart missed this level
   }
   const pa = table * 4096 + (vpn & 511) * 8;
   const w = pa >>> 2;
-  const lo = fresh ? Atomics.load(words, w) : words[w]!;
+  const lo = fresh && concurrent ? Atomics.load(words, w) : words[w]!;
   walkRefs++;
   if (!(lo & _PAGE_PRESENT)) return notPresent;
   perm &= lo;
   if (!(perm & _PAGE_USER) || (write && !(perm & _PAGE_RW))) return protection;
-  if (!m.phys.set_entry_bits_if(pa, lo, _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0))) return WALK_RETRY;
+  const ad = _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
+  if (concurrent) {
+    if (!m.phys.set_entry_bits_if(pa, lo, ad)) return WALK_RETRY;
+  } else if ((lo & ad) !== ad) {
+    words[w] = lo | ad; // set_entry_bits_if with nothing running beside it
+  }
   const hi = words[w + 1]!;
-  walkPfn = pte_pfn(__pte(lo, hi));
+  walkPfn = pfn_of_halves(lo, hi);
   walkFlags = tlbFlagsFromPte((lo & ~PERM) | perm | (write ? _PAGE_DIRTY : 0), hi);
   return 0;
 }
@@ -147,8 +162,8 @@ function translate_looked_up(m: Machine, cpu: Cpu, mm: mm_struct, addr: number, 
   while (err === WALK_RETRY) err = hw_walk(m, cpu, mm, vpn, write, pcid, true);
   blk[S.walk_refs]! += walkRefs;
   cpu.clock += costAccess + costStlbHit + costWalk + walkRefs * costWalkRef;
-  if (err) { tlb.invalidatePage(vpn, pcid); return -err - 1; }
-  tlb.insert(vpn, pcid, walkPfn, walkFlags);
+  if (err) { tlb.invalidatePage(vpn, pcid, pfn < 0); return -err - 1; }
+  tlb.insert(vpn, pcid, walkPfn, walkFlags, pfn < 0); // pfn < 0: the lookup above missed, and a walk inserts nothing
   return walkPfn;
 }
 
@@ -178,6 +193,21 @@ function access_error(error_code: number, vma_flags: number): boolean {
   return !(vma_flags & (VM_READ | VM_EXEC | VM_WRITE));
 }
 
+// The handle_mm_fault call __do_page_fault has accountFault make, as one function and four
+// variables instead of a closure per fault. handlePending reads them as soon as it is called,
+// so a fault taken inside the handler (a driver's fault touching user memory) may reuse them.
+let pendingMm: mm_struct | null = null;
+let pendingVma: vm_area_struct | null = null;
+let pendingAddress = 0;
+let pendingFlags = 0;
+/** handle_mm_fault(pendingMm, pendingVma, pendingAddress, pendingFlags), dropping the references it was given. */
+function handlePending(): number {
+  const mm = pendingMm!, vma = pendingVma!;
+  pendingMm = null;
+  pendingVma = null;
+  return handle_mm_fault(mm, vma, pendingAddress, pendingFlags);
+}
+
 /**
  * __do_page_fault: the x86 user page-fault handler. Returns normally when the access may retry;
  * throws SIGSEGV/SIGBUS (UserSignal) when the kernel would kill the task.
@@ -196,8 +226,11 @@ export function __do_page_fault(m: Machine, cpu: Cpu, mm: mm_struct, address: nu
       vma = find_vma(mm, address)!;
     }
     if (access_error(error_code, vma.vm_flags)) throw bad_area(m, mm, cpu, address, write, 'access not permitted by the vma');
-    const v = vma;
-    fault = m.accountFault(mm, address, write, () => handle_mm_fault(mm, v, address, flags), cpu.id);
+    pendingMm = mm;
+    pendingVma = vma;
+    pendingAddress = address;
+    pendingFlags = flags;
+    fault = m.accountFault(mm, address, write, handlePending, cpu.id);
   } finally {
     mm.mmap_sem.up_read();
   }
@@ -243,28 +276,38 @@ const FAST_WRITE = TLB_RW | TLB_DIRTY;
  * more (or n), whose lookup is made and its result left in stoppedPfn. The loop itself is
  * TlbHierarchy.lookupRun, so that the TLB's fields stay in registers across it.
  */
-function l1_hits(tlb: TlbHierarchy, addrs: Float64Array, writes: Uint8Array, k: number, n: number, pcid: number): number {
-  const j = tlb.lookupRun(addrs, writes, k, n, pcid, FAST_WRITE);
+function l1_hits(tlb: TlbHierarchy, addrs: Float64Array, writes: Uint8Array, k: number, n: number, pcid: number, noWrites: boolean): number {
+  const j = tlb.lookupRun(addrs, writes, k, n, pcid, FAST_WRITE, noWrites);
   if (j < n) stoppedPfn = tlb.lastPfn;
   return j;
 }
+/**
+ * Whether writes[from..to) holds a write. A caller that reads its accesses in blocks asks once
+ * per block (indexOf is a memchr) and passes run_accesses noWrites when there is none.
+ */
+export function hasWrites(writes: Uint8Array, from: number, to: number): boolean {
+  const i = writes.indexOf(1, from);
+  return i >= 0 && i < to;
+}
+
 /** The lookup result of the access l1_hits stopped at. */
 let stoppedPfn = -1;
 
 /**
- * A CPU's hot loop: n accesses (addrs[k], writes[k] = 1 for a store) by mm on cpu. L1 TLB hits
- * are counted in bulk; anything else goes through translate and the fault path. The accesses
- * completed are added to done.n; a signal that kills the process is thrown (UserSignal).
+ * A CPU's hot loop: the accesses k = from .. n-1 (addrs[k], writes[k] = 1 for a store) by mm on
+ * cpu. L1 TLB hits are counted in bulk; anything else goes through translate and the fault
+ * path. The accesses completed are added to done.n; a signal that kills the process is thrown
+ * (UserSignal). `noWrites` promises writes[from..n) are all 0 (see hasWrites).
  */
-export function run_accesses(m: Machine, cpu: Cpu, mm: mm_struct, addrs: Float64Array, writes: Uint8Array, n: number, faults: { n: number }, done: { n: number }): void {
+export function run_accesses(m: Machine, cpu: Cpu, mm: mm_struct, addrs: Float64Array, writes: Uint8Array, from: number, n: number, faults: { n: number }, done: { n: number }, noWrites = false): void {
   switch_mm(m, cpu, mm);
-  load_costs(m.config);
+  if (m.config !== costsOf) load_costs(m.config);
   const tlb = cpu.tlb, blk = cpu.stats, pcid = mm_pcid(m, mm), fast = !tlbCheck, hitCost = costAccess;
-  let hits = 0, k = 0;
+  let hits = 0, k = from;
   try {
     while (k < n) {
       if (fast) {
-        const j = l1_hits(tlb, addrs, writes, k, n, pcid);
+        const j = l1_hits(tlb, addrs, writes, k, n, pcid, noWrites);
         hits += j - k;
         k = j;
         if (k === n) break;
@@ -276,7 +319,7 @@ export function run_accesses(m: Machine, cpu: Cpu, mm: mm_struct, addrs: Float64
     blk[S.accesses]! += hits;
     blk[S.l1_tlb_hits]! += hits;
     cpu.clock += hits * hitCost;
-    done.n += k;
+    done.n += k - from;
   }
 }
 
@@ -304,7 +347,9 @@ export function user_access(m: Machine, cpuId: number, mm: mm_struct, addr: numb
   switch_mm(m, cpu, mm);
   for (let tries = 0; tries < 16; tries++) {
     const r = translate(m, cpu, mm, addr, write);
-    if (r >= 0) { m.oomRetries = 0; return r * PAGE_SIZE + (addr % PAGE_SIZE); }
+    // addr's offset in its page as addr - page start: `addr % PAGE_SIZE` of an address above
+    // 2^31 (a double to V8) is a call to fmod, a sizeable part of a fault's host time.
+    if (r >= 0) { m.oomRetries = 0; return r * PAGE_SIZE + (addr - Math.floor(addr * 0.000244140625) * PAGE_SIZE); }
     faults.n++;
     __do_page_fault(m, cpu, mm, addr, -(r + 1));
   }

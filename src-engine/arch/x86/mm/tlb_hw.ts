@@ -227,6 +227,41 @@ function planCache(base: number, entries: number, ways: number, policy: number):
   return { base, sets, ways, policy, hashSize, setsAt, plruAt, hashAt, entriesAt, end };
 }
 
+/**
+ * AssocCache.find(lo, tag) over hitRun's locals (a, the hash index at `at` with `mask`, home slot
+ * h): the entry keyed (lo, tag) within three slots of h; 0 when the key is absent, -1 when the
+ * probe sequence goes on past three slots. `| 0` on index sums tells V8 they are int32 (entry
+ * offsets are small), which drops an overflow check per array access.
+ */
+function probe3(a: Int32Array, at: number, mask: number, h: number, lo: number, tag: number): number {
+  let e = a[(at + h) | 0]!;
+  if (e === 0 || (a[e] === lo && a[(e + E.KEY_HI) | 0] === tag)) return e;
+  h = (h + 1) & mask;
+  e = a[(at + h) | 0]!;
+  if (e === 0 || (a[e] === lo && a[(e + E.KEY_HI) | 0] === tag)) return e;
+  h = (h + 1) & mask;
+  e = a[(at + h) | 0]!;
+  if (e === 0 || (a[e] === lo && a[(e + E.KEY_HI) | 0] === tag)) return e;
+  return -1;
+}
+
+/** AssocCache.lruTouch over hitRun's locals: make valid entry e the head of the recency list whose MRU word is a[s]. */
+function lruTouchAt(a: Int32Array, s: number, e: number): void {
+  const head = a[s]!;
+  if (head === e) return;
+  const tail = a[(head + E.PREV) | 0]!;
+  if (tail !== e) {
+    const prev = a[(e + E.PREV) | 0]!, next = a[(e + E.NEXT) | 0]!;
+    a[(prev + E.NEXT) | 0] = next;
+    a[(next + E.PREV) | 0] = prev;
+    a[(e + E.PREV) | 0] = tail;
+    a[(e + E.NEXT) | 0] = head;
+    a[(tail + E.NEXT) | 0] = e;
+    a[(head + E.PREV) | 0] = e;
+  }
+  a[s] = e;
+}
+
 /** One set-associative array over shared words. The hot-path methods allocate nothing. */
 class AssocCache {
   // `declare`d fields are assigned only in the constructor, so V8 first sees each one with its
@@ -247,6 +282,10 @@ class AssocCache {
   declare private readonly hashShift: number;
   declare private readonly entriesAt: number;
   declare private readonly rngAt: number;
+  /** After hitRun: the entry of its last hit, -1 if it made none. */
+  declare hitLast: number;
+  /** After hitRun: it stopped at a page with no entry tagged as asked (see hitRun). */
+  declare hitMissed: boolean;
 
   /** Attach to region r of a (its contents are kept); rngAt is the word holding the xorshift state. */
   constructor(a: Int32Array, r: CacheRegion, rngAt: number) {
@@ -265,6 +304,8 @@ class AssocCache {
     this.hashShift = 32 - Math.log2(r.hashSize);
     this.entriesAt = r.entriesAt;
     this.rngAt = rngAt;
+    this.hitLast = -1;
+    this.hitMissed = false;
   }
 
   /**
@@ -292,6 +333,86 @@ class AssocCache {
   /** The number of valid global-tagged entries (0 lets callers skip the global probe). */
   globals(): number {
     return this.a[this.globalsAt]!;
+  }
+
+  /**
+   * The plain L1 hits of a run: for k = from, from + 1, ... below n, while page
+   * floor(addrs[k] / 4096) is below 2^31 and has a valid entry tagged `tag` which, where
+   * writes[k] is 1, holds every bit of writeFlags, marks that entry most recently used (exactly
+   * as touch does). Returns the first k that does not qualify (left untouched), or n, and may
+   * also stop early at an entry found three or more slots past its home slot (the caller's
+   * general step takes it); hitLast is the entry of the last hit (-1 if none), and hitMissed
+   * is true when it stopped because the array has no entry tagged `tag` for that page.
+   * `noWrites` promises that writes[from..n) are all 0: the write test is then left out.
+   *
+   * Why it looks like this: it is the per-access cost of every workload. Written with find and
+   * touch, this.a and the fields, V8's optimized code reloaded the array's backing store, its
+   * length and this object's map at every step (about 100 instructions per access). Here every
+   * field is a local, passed to small functions V8 inlines (probe3, lruTouchAt), and under LRU
+   * the loop body makes no call and has no inner loop (find's probe sequence is unrolled three
+   * slots deep; at a load factor of 1/4 longer ones are rare). A read-only run has its own loop,
+   * without the write test's array read: about 0.7 ns of an access here.
+   */
+  hitRun(addrs: Float64Array, writes: Uint8Array, from: number, n: number, tag: number, writeFlags: number, noWrites: boolean): number {
+    this.hitMissed = false;
+    if (this.policy !== Pol.LRU) return this.hitRunTouching(addrs, writes, from, n, tag, writeFlags);
+    if (noWrites) return this.hitRunReads(addrs, from, n, tag);
+    const a = this.a, at = this.hashAt, mask = this.hashMask, shift = this.hashShift, setMask = this.setMask, setsAt = this.setsAt;
+    const tagMix = Math.imul(tag, 0x85ebca6b); // home(lo, tag)'s part that depends on the tag only
+    let k = from, last = -1;
+    for (; k < n; k++) {
+      const t = addrs[k]! * 0.000244140625; // the page number, exactly (a power-of-two scale)
+      if (!(t >= 0 && t < 2147483648)) break;
+      const lo = t | 0;
+      const e = probe3(a, at, mask, (Math.imul(lo ^ tagMix, 0x9e3779b1) >>> shift) | 0, lo, tag);
+      if (e <= 0) {
+        this.hitMissed = e === 0;
+        break;
+      }
+      if (writes[k] === 1 && (a[(e + E.FLAGS) | 0]! & writeFlags) !== writeFlags) break;
+      lruTouchAt(a, (setsAt + (lo & setMask) * SW.WORDS + SW.MRU) | 0, e);
+      last = e;
+    }
+    this.hitLast = last;
+    return k;
+  }
+
+  /** hitRun under LRU for a run with no writes: the same loop without the write test. */
+  private hitRunReads(addrs: Float64Array, from: number, n: number, tag: number): number {
+    const a = this.a, at = this.hashAt, mask = this.hashMask, shift = this.hashShift, setMask = this.setMask, setsAt = this.setsAt;
+    const tagMix = Math.imul(tag, 0x85ebca6b);
+    let k = from, last = -1;
+    for (; k < n; k++) {
+      const t = addrs[k]! * 0.000244140625;
+      if (!(t >= 0 && t < 2147483648)) break;
+      const lo = t | 0;
+      const e = probe3(a, at, mask, (Math.imul(lo ^ tagMix, 0x9e3779b1) >>> shift) | 0, lo, tag);
+      if (e <= 0) {
+        this.hitMissed = e === 0;
+        break;
+      }
+      lruTouchAt(a, (setsAt + (lo & setMask) * SW.WORDS + SW.MRU) | 0, e);
+      last = e;
+    }
+    this.hitLast = last;
+    return k;
+  }
+
+  /** hitRun under the PLRU and random policies: the same contract, with find and touch called. */
+  private hitRunTouching(addrs: Float64Array, writes: Uint8Array, from: number, n: number, tag: number, writeFlags: number): number {
+    let k = from, last = -1;
+    for (; k < n; k++) {
+      const t = addrs[k]! * 0.000244140625;
+      if (!(t >= 0 && t < 2147483648)) break;
+      const lo = t | 0;
+      const e = this.find(lo, tag);
+      if (e < 0) break;
+      if (writes[k] === 1 && (this.flagsOf(e) & writeFlags) !== writeFlags) break;
+      this.touch(e, lo & this.setMask);
+      last = e;
+    }
+    this.hitLast = last;
+    return k;
   }
 
   /** Mark valid entry e of set `set` most recently used (random keeps no recency state). */
@@ -377,11 +498,12 @@ class AssocCache {
    * recently used entry: in place when the key is present; else in a free way if the set has
    * one, else in place of the policy's victim. Returns 1 when a valid entry was evicted, else 0.
    * One method instead of a chain of them (find, allocate, write, touch), so that V8 inlines
-   * the steps of this path, which runs twice per TLB miss, into one unit.
+   * the steps of this path, which runs twice per TLB miss, into one unit. `absent` says the
+   * caller knows the key is not in the array (its probe is then skipped).
    */
-  put(lo: number, hi: number, set: number, pfn: number, flags: number): number {
+  put(lo: number, hi: number, set: number, pfn: number, flags: number, absent: boolean): number {
     const a = this.a;
-    let e = this.find(lo, hi);
+    let e = absent ? -1 : this.find(lo, hi);
     let evicted = 0;
     if (e < 0) {
       const s = this.setsAt + set * SW.WORDS;
@@ -776,6 +898,8 @@ export class TlbHierarchy {
   declare private readonly l2: AssocCache;
   declare private readonly pwc: AssocCache | null;
   declare private readonly pcidMask: number;
+  /** The hierarchy has a page-walk cache (pwc_entries > 0): without one a walker need not call pwcWalkStart or pwcInsert. */
+  declare readonly hasPwc: boolean;
 
   /**
    * A TLB hierarchy of the given geometry (partial, merged over the defaults; TypeError if
@@ -793,6 +917,7 @@ export class TlbHierarchy {
     this.l1 = new AssocCache(this.a, layout.l1, H_RNG);
     this.l2 = new AssocCache(this.a, layout.l2, H_RNG);
     this.pwc = layout.pwc ? new AssocCache(this.a, layout.pwc, H_RNG) : null;
+    this.hasPwc = this.pwc !== null;
     this.pcidMask = this.geometry.pcid ? 0xfff : 0;
     this.lastFlags = 0;
     this.lastLevel = Hit.MISS;
@@ -879,33 +1004,36 @@ export class TlbHierarchy {
    * the index of the first access that does not qualify, whose lookup is made too and its result
    * left in lastPfn (lastLevel and lastFlags as lookup leaves them), or n. Counters, replacement
    * state and last* end exactly as those lookup() calls leave them; the L1 hits of the run are
-   * added to their counter at its end, not one by one.
+   * added to their counter at its end, not one by one. `noWrites` promises that writes[from..n)
+   * are all 0 (a faster loop then makes the hits).
    */
-  lookupRun(addrs: Float64Array, writes: Uint8Array, from: number, n: number, pcid: number, writeFlags: number): number {
+  lookupRun(addrs: Float64Array, writes: Uint8Array, from: number, n: number, pcid: number, writeFlags: number, noWrites = false): number {
     const l1 = this.l1;
     const tag = Tag.VALID | ((pcid & this.pcidMask) << Tag.PCID_SHIFT);
     let k = from, hits = 0;
     let last = -1; // the entry of the run's last lookup when that was a PCID-tagged L1 hit, else -1
-    for (; k < n; k++) {
-      // vpn = Math.floor(addr / 4096); lo and hi as lookup makes them. addr * 2^-12 is exact, and
-      // for a t in [0, 2^31) t | 0 is its floor and equals vpn: no floor, no compare of doubles.
-      const t = addrs[k]! * 0.000244140625;
-      let lo: number, hi: number;
-      if (t >= 0 && t < 2147483648) {
-        lo = t | 0;
-        hi = tag;
-      } else {
-        const vpn = Math.floor(t);
-        lo = vpn | 0;
-        hi = lo === vpn ? tag : tag | ((vpn * 2.3283064365386963e-10) | 0);
+    while (k < n) {
+      const j = l1.hitRun(addrs, writes, k, n, tag, writeFlags, noWrites); // the common case: plain L1 hits
+      if (j > k) {
+        hits += j - k;
+        last = l1.hitLast;
+        k = j;
+        if (k === n) break;
       }
-      const e = l1.find(lo, hi);
+      // The access hitRun stopped at, as lookup makes it: vpn = Math.floor(addr / 4096), lo and hi.
+      const vpn = Math.floor(addrs[k]! * 0.000244140625);
+      const lo = vpn | 0;
+      const hi = lo === vpn ? tag : tag | ((vpn * 2.3283064365386963e-10) | 0);
+      const e = l1.hitMissed ? -1 : l1.find(lo, hi); // hitRun's probe of this very key missed: no second probe
       if (e < 0) {
         // lookup's slow half (it sets last* and counts); an L1 hit on the global entry that
         // needs nothing more continues the run
         last = -1;
         const pfn = this.lookupBelowL1(lo, hi);
-        if (pfn >= 0 && this.lastLevel === Hit.L1 && (writes[k] !== 1 || (this.lastFlags & writeFlags) === writeFlags)) continue;
+        if (pfn >= 0 && this.lastLevel === Hit.L1 && (writes[k] !== 1 || (this.lastFlags & writeFlags) === writeFlags)) {
+          k++;
+          continue;
+        }
         this.lastPfn = pfn;
         break;
       }
@@ -916,6 +1044,7 @@ export class TlbHierarchy {
         this.lastPfn = l1.pfnOf(e);
         break;
       }
+      k++; // a PCID-tagged hit with vpn >= 2^31, which hitRun leaves to this step
     }
     if (hits !== 0) this.countN(W.L1_HITS, hits);
     if (last >= 0) {
@@ -961,9 +1090,12 @@ export class TlbHierarchy {
     return c.find(lo, globalTag(hi));
   }
 
-  /** Put (lo, tag) -> (pfn, flags) in c, updating an existing entry in place; counts an eviction at word w. */
-  private fill(c: AssocCache, lo: number, tag: number, pfn: number, flags: number, w: number): void {
-    if (c.put(lo, tag, lo & c.setMask, pfn, flags) !== 0) this.count(w);
+  /**
+   * Put (lo, tag) -> (pfn, flags) in c, updating an existing entry in place (`absent`: the
+   * caller knows there is none); counts an eviction at word w.
+   */
+  private fill(c: AssocCache, lo: number, tag: number, pfn: number, flags: number, w: number, absent = false): void {
+    if (c.put(lo, tag, lo & c.setMask, pfn, flags, absent) !== 0) this.count(w);
   }
 
   /** Invalidate c's entry tagged (lo, tag), if there is one. */
@@ -976,41 +1108,55 @@ export class TlbHierarchy {
    * Cache a walk's result in both levels (NINE, see the file comment); flags are TLB_* bits.
    * TLB_GLOBAL makes the entry match every PCID and drops the page's entry tagged with pcid.
    * An entry with the same tag is updated in place. TypeError unless vpn is an integer in
-   * [0, 2^36), pcid in [0, 4096) and pfn an integer in [0, 2^40).
+   * [0, 2^36), pcid in [0, 4096) and pfn an integer in [0, 2^40). `afterMiss` is the walker's
+   * promise that its own lookup(vpn, pcid) just missed and nothing was inserted since: neither
+   * level then holds the page under its PCID tag or the global one, and the probes that look
+   * for an entry to update are skipped (two of the five hash probes of a TLB miss).
    */
-  insert(vpn: number, pcid: number, pfn: number, flags: number): void {
+  insert(vpn: number, pcid: number, pfn: number, flags: number, afterMiss = false): void {
     if (!(Number.isInteger(vpn) && vpn >= 0 && vpn < VPN_LIMIT && Number.isInteger(pfn) && pfn >= 0 && pfn < PFN_LIMIT
       && pcid >= 0 && pcid < 4096)) {
       throw new TypeError(`TlbHierarchy.insert: vpn ${vpn} (< 2^36), pcid ${pcid} (< 4096) or pfn ${pfn} (< 2^40) out of range`);
     }
     const lo = vpn | 0;
     const hi = tlbTag(vpn, lo, pcid & this.pcidMask);
+    const absent = afterMiss;
     let tag = hi;
     if (flags & TLB_GLOBAL) {
       tag = globalTag(hi);
-      this.removeKey(this.l2, lo, hi);
-      this.removeKey(this.l1, lo, hi);
+      if (!absent) {
+        this.removeKey(this.l2, lo, hi);
+        this.removeKey(this.l1, lo, hi);
+      }
     }
-    this.fill(this.l2, lo, tag, pfn, flags, W.L2_EVICTIONS);
-    this.fill(this.l1, lo, tag, pfn, flags, W.L1_EVICTIONS);
+    this.fill(this.l2, lo, tag, pfn, flags, W.L2_EVICTIONS, absent);
+    this.fill(this.l1, lo, tag, pfn, flags, W.L1_EVICTIONS, absent);
   }
 
   /**
    * INVLPG: drop vpn's entry for pcid and its global entry from both levels, and the PWC's PDE,
    * PDPTE and PML4E entries covering vpn for pcid. (The SDM allows INVLPG to drop every PWC
    * entry of the PCID; this model drops only the covering ones, the minimum it must.)
+   * `afterMiss`, as for insert: the caller's own lookup(vpn, pcid) just missed and nothing was
+   * inserted since, so neither TLB level has an entry to drop (only the PWC is probed).
    */
-  invalidatePage(vpn: number, pcid: number): void {
+  invalidatePage(vpn: number, pcid: number, afterMiss = false): void {
     const p = pcid & this.pcidMask;
     const lo = vpn | 0;
     const hi = tlbTag(vpn, lo, p);
-    this.removeKey(this.l1, lo, hi);
-    if (this.l1.globals() !== 0) this.removeKey(this.l1, lo, globalTag(hi));
-    this.removeKey(this.l2, lo, hi);
-    if (this.l2.globals() !== 0) this.removeKey(this.l2, lo, globalTag(hi));
+    if (!afterMiss) {
+      this.removeKey(this.l1, lo, hi);
+      if (this.l1.globals() !== 0) this.removeKey(this.l1, lo, globalTag(hi));
+      this.removeKey(this.l2, lo, hi);
+      if (this.l2.globals() !== 0) this.removeKey(this.l2, lo, globalTag(hi));
+    }
     const pwc = this.pwc;
     if (pwc !== null) {
-      for (let level = PWC_PDE; level <= PWC_PML4E; level++) this.removeKey(pwc, pwcPrefix(level, vpn), pwcTag(level, p));
+      let prefix = vpn;
+      for (let level = Lvl.PDE; level <= Lvl.PML4E; level++) {
+        prefix = Math.floor(prefix * 0.001953125); // pwcPrefix(level, vpn), one level at a time (as pwcWalkStart)
+        this.removeKey(pwc, prefix, pwcTag(level, p));
+      }
     }
     this.count(W.INVLPG);
   }
@@ -1082,6 +1228,16 @@ export class TlbHierarchy {
       throw new TypeError(`TlbHierarchy.pwcInsert: level ${level} (2..4), prefix ${prefix} or table pfn ${tablePfn} out of range`);
     }
     this.fill(pwc, prefix, pwcTag(level, pcid & this.pcidMask), tablePfn, flags, W.PWC_EVICTIONS);
+  }
+
+  /**
+   * pwcInsert for the walker, of a level whose entry pwcWalkStart has just missed for this walk
+   * (so the PWC has no entry to update, and its probe is skipped) with a prefix and table pfn
+   * the walk read from the tables (in range by construction, so unchecked). No-op without a PWC.
+   */
+  pwcInsertWalked(level: number, prefix: number, pcid: number, tablePfn: number, flags: number): void {
+    const pwc = this.pwc;
+    if (pwc !== null) this.fill(pwc, prefix, pwcTag(level, pcid & this.pcidMask), tablePfn, flags, W.PWC_EVICTIONS, true);
   }
 
   /**
