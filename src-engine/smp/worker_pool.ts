@@ -4,6 +4,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Machine } from '../machine';
 import { DelegateMailbox, serve_request } from './delegate';
+import { workerLoadExpression } from './worker_load';
 import { C_CMD, C_STATE, C_RUN_ACTIVE, C_JOB_DONE, C_STOP, C_WORDS, CMD_RUN, CMD_EXIT, STATE_BOOTING, STATE_RUNNING, STATE_FAILED, IO_BYTES,
   readJson, writeJson, type WorkerJob, type WorkerResult } from './worker_protocol';
 
@@ -15,11 +16,7 @@ const BOOT_TIMEOUT_MS = 60_000;
  * mailbox and marks itself failed, so the host (blocked in Atomics.wait) learns of it at once.
  */
 function bootstrap(): string {
-  const fromSources = import.meta.url.endsWith('.ts');
-  const target = new URL(fromSources ? './cpu_worker.ts' : './cpu_worker.js', import.meta.url).href;
-  const load = fromSources
-    ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => m.tsImport(${JSON.stringify(target)}, ${JSON.stringify(target)}))`
-    : `import(${JSON.stringify(target)})`;
+  const load = workerLoadExpression('cpu_worker', import.meta.url);
   return `const { workerData } = require('node:worker_threads');
 ${load}.catch((e) => {
   const msg = new TextEncoder().encode(JSON.stringify(String(e && e.stack || e)));

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { PatternChannel, SLOTS, SLOT_ACCESSES, P_STATE, P_JOB, P_HEAD, P_TAIL, P_STOP, P_WORDS, PT_BOOTING, PT_BUSY, PT_FAILED, SLOT_ERROR } from './pattern_channel';
 import type { CustomJob } from './custom_sandbox';
 import type { AccessStream, StreamState } from './stream';
+import { workerLoadExpression } from '../smp/worker_load';
 
 /** How long a job waits for a pattern thread that is still busy with the previous one. */
 const BUSY_GRACE_MS = 200;
@@ -21,11 +22,7 @@ export interface WaitHooks { poll(): void; stop(): boolean }
  * itself failed, so the CPU worker (blocked in Atomics.wait) learns of it at once.
  */
 function bootstrap(): string {
-  const fromSources = /\.ts($|\?)/.test(import.meta.url); // tsx may add a ?query to the URL
-  const target = new URL(fromSources ? './pattern_worker.ts' : './pattern_worker.js', import.meta.url).href;
-  const load = fromSources
-    ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => m.tsImport(${JSON.stringify(target)}, ${JSON.stringify(target)}))`
-    : `import(${JSON.stringify(target)})`;
+  const load = workerLoadExpression('pattern_worker', import.meta.url);
   return `const { workerData } = require('node:worker_threads');
 ${load}.catch((e) => {
   const msg = new TextEncoder().encode(String(e && e.stack || e));

@@ -3,6 +3,7 @@
 // and leaves this process, and anything else it runs, untouched.
 import { Worker } from 'node:worker_threads';
 import type { MachineMetric } from '../../src-engine/lab/metric';
+import { workerLoadExpression } from '../../src-engine/smp/worker_load';
 
 /** What the script sends while it runs. */
 export interface SandboxHooks {
@@ -36,11 +37,7 @@ export interface SandboxJob {
  * through tsx from the sources, or the built .js.
  */
 export function workerBootstrap(name: string): string {
-  const fromSources = import.meta.url.endsWith('.ts');
-  const target = new URL(fromSources ? `./${name}.ts` : `./${name}.js`, import.meta.url).href;
-  return fromSources
-    ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => m.tsImport(${JSON.stringify(target)}, ${JSON.stringify(target)}))`
-    : `import(${JSON.stringify(target)})`;
+  return workerLoadExpression(name, import.meta.url);
 }
 
 /** Run a job in a fresh sandbox; resolves with its outcome (a time limit or a crash is an outcome too). */
