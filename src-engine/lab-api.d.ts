@@ -1389,6 +1389,15 @@ declare function print(...values: unknown[]): void;
 declare function chart(spec: ChartSpec): void;
 
 /**
+ * Show a table in the cell's output. `rows` are objects (their keys, in first-seen order, are the
+ * columns unless `options.columns` lists them) or arrays (with `options.columns` as the header).
+ * Cells hold strings, numbers, booleans, bigints or null/undefined (an empty cell). A notebook
+ * stores the table as data with a text rendering (aligned columns) and an HTML one (escaped);
+ * a terminal prints the text. At most 200,000 cells; TypeError naming the first problem.
+ */
+declare function table(rows: readonly (Record<string, unknown> | readonly unknown[])[], options?: { columns?: string[]; title?: string }): void;
+
+/**
  * Report a named result of the experiment: one line `[metric] name = value unit` in the output,
  * stored in a notebook as data, and tabulated per run by `mmu-lab sweep` beside the machine's own
  * statistics. `name` is 1-64 letters, digits, `_ . -` and may not be a machine statistic's name;

@@ -37,6 +37,7 @@ import { recordZap, zapThroughput, type ZapApi } from './metrics/catalog';
 import { checkChart, chartSummary, CHART_MIME, type ChartSpec } from './lab/chart';
 import { cycles_to_ns as k_cycles_to_ns, CPU_GHZ } from './costs';
 import { checkMetric, metricSummary, METRIC_MIME } from './lab/metric';
+import { checkTable, tableBundle, tableText } from './lab/table';
 
 export interface LabOptions {
   /** Where print() lines go (default: console.log). */
@@ -494,6 +495,12 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
       const bundle = { 'text/plain': chartSummary(c), [CHART_MIME]: c };
       if (opts.display) opts.display(bundle);
       else out(chartSummary(c));
+    },
+    /** table(rows, options?): a table in the cell's output (data, text and escaped HTML; text in a terminal). */
+    table: (rows: readonly (Record<string, unknown> | readonly unknown[])[], options: { columns?: string[]; title?: string } = {}): void => {
+      const t = checkTable(rows, options);
+      if (opts.display) opts.display(tableBundle(t));
+      else for (const line of tableText(t).split('\n')) out(line);
     },
     /** metric(name, value, unit?): report a named result of the experiment (`mmu-lab sweep` tabulates it per run). */
     metric: (name: string, value: number, unit = ''): void => {

@@ -4,6 +4,7 @@
 import { joinSource, CHART_MIME, type Notebook, type Output } from './notebook';
 import type { ChartSpec } from '../../src-engine/lab/chart';
 import { layoutChart, TEXT_H, type Shape } from './chart-layout';
+import { checkTable, tableHtml, TABLE_MIME, type TableData } from '../../src-engine/lab/table';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -32,12 +33,25 @@ export function chartSvg(c: ChartSpec, width = 640, height = 400): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${esc(scene.title)}" font-family="monospace" font-size="${TEXT_H - 3}px">${scene.shapes.map(shapeSvg).join('')}</svg>`;
 }
 
-/** One output as HTML. */
+/** A table stored in a notebook, re-validated (the file may come from anyone); null if it is not one. */
+function storedTable(data: unknown): TableData | null {
+  const t = data as Partial<TableData> | undefined;
+  if (!t || !Array.isArray(t.rows) || !Array.isArray(t.columns)) return null;
+  try {
+    return checkTable(t.rows, { columns: t.columns, title: typeof t.title === 'string' ? t.title : '' });
+  } catch {
+    return null;
+  }
+}
+
+/** One output as HTML (a stored table is rebuilt from its data: a file's text/html is never copied in). */
 function outputHtml(o: Output): string {
   if (o.output_type === 'stream') return `<pre class="out">${esc(joinSource(o.text))}</pre>`;
   if (o.output_type === 'error') return `<pre class="err">${esc(`${o.ename}: ${o.evalue}\n${o.traceback.join('\n')}`)}</pre>`;
   const chart = o.data[CHART_MIME] as ChartSpec | undefined;
   if (chart && Array.isArray(chart.series)) return `<div class="chart">${chartSvg(chart)}</div>`;
+  const table = storedTable(o.data[TABLE_MIME]);
+  if (table) return `<div class="table">${tableHtml(table)}</div>`;
   const text = o.data['text/plain'];
   return text === undefined ? '' : `<pre class="out">${esc(joinSource(text as string | string[]))}</pre>`;
 }
@@ -61,7 +75,7 @@ export function notebookHtml(nb: Notebook, title: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>${esc(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}pre{padding:.5rem;overflow-x:auto}
+<style>table{border-collapse:collapse;margin:.5rem 0}th,td{padding:2px 8px;border-bottom:1px solid #ccc}body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}pre{padding:.5rem;overflow-x:auto}
 .src{background:#f6f8fa}.out{border-left:3px solid #ccc}.err{background:#fff0f0;border-left:3px solid #d62728}.in{color:#888;font-family:monospace}
 section{margin:1rem 0}</style></head>
 <body><h1>${esc(title)}</h1>

@@ -3,6 +3,7 @@
 // main metrics against each swept parameter, and the table). Pure functions of the results, so
 // the same runs always give the same files; host-time values live under `host` keys only.
 import { chartSummary, type ChartSpec } from '../../src-engine/lab/chart';
+import { tableBundle, type TableData } from '../../src-engine/lab/table';
 import { CHART_MIME, LAB_VERSION, newNotebook, codeCell, markdownCell, type Notebook } from './notebook';
 import { withChartImage } from './execute';
 
@@ -111,18 +112,12 @@ export function sweepChart(r: SweepResults, m: string, a: SweepAxis): ChartSpec 
   };
 }
 
-/** A number for a table cell: integers as they are, others to 4 significant digits. */
-const cell = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)))) : v === null || v === undefined ? '' : String(v));
-
-/** The table of runs (swept values, status, main metrics) as text/plain and text/html. */
-export function runsTable(r: SweepResults, metrics: string[]): { text: string; html: string } {
-  const head = ['run', ...r.parameters.map((p) => p.name), 'status', ...metrics];
-  const rows = r.runs.map((x) => [String(x.run), ...r.parameters.map((p) => cell(x.params[p.name])), x.status, ...metrics.map((m) => cell(x.metrics[m]))]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (row: string[]): string => row.map((c, i) => c.padStart(widths[i]!)).join('  ').trimEnd();
-  const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  const html = `<table>\n<thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>\n<tbody>\n${rows.map((row) => `<tr>${row.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('\n')}\n</tbody>\n</table>`;
-  return { text: [line(head), ...rows.map(line)].join('\n'), html };
+/** The table of runs (swept values, status, main metrics) as the lab's table data. */
+export function runsTable(r: SweepResults, metrics: string[]): TableData {
+  const columns = ['run', ...r.parameters.map((p) => p.name), 'status', ...metrics];
+  const value = (v: unknown): string | number | null => (typeof v === 'number' ? v : v === null || v === undefined ? null : String(v));
+  const rows = r.runs.map((x) => [x.run, ...r.parameters.map((p) => value(x.params[p.name])), x.status, ...metrics.map((m) => value(x.metrics[m]))]);
+  return { title: '', columns, rows };
 }
 
 /** The markdown that opens the summary: what was swept, how the runs ended, where the data is. */
@@ -156,7 +151,7 @@ export function summaryNotebook(r: SweepResults): Notebook {
   }
   const table = runsTable(r, main);
   const t = codeCell('// Every run of the sweep (results.csv and results.json have every metric)');
-  t.outputs.push({ output_type: 'display_data', metadata: {}, data: { 'text/html': table.html, 'text/plain': table.text } });
+  t.outputs.push({ output_type: 'display_data', metadata: {}, data: tableBundle(table) });
   nb.cells.push(t);
   nb.cells.forEach((c, i) => { c.id = `sweep-summary-${i + 1}`; }); // stable ids: two sweeps give the same file
   return nb;

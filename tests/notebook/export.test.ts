@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newNotebook, codeCell, markdownCell, CHART_MIME } from '../../src-main/notebook/notebook';
+import { TABLE_MIME } from '../../src-engine/lab/table';
 import { notebookHtml, chartSvg } from '../../src-main/notebook/export-html';
 import { saveNotebook } from '../../src-main/notebook/store';
 
@@ -33,6 +34,18 @@ describe('notebookHtml', () => {
     expect(html).not.toMatch(/<script|<img|<b>/);
     expect(html).toContain('&#60;script&#62;');
     expect(html).toContain("Content-Security-Policy\" content=\"default-src 'none'");
+  });
+
+  it('rebuilds a stored table from its data, never copying the file\'s text/html', () => {
+    const nb = newNotebook({ ram_mb: 32 });
+    const c = codeCell('table(rows);');
+    c.outputs = [{ output_type: 'display_data', metadata: {}, data: {
+      'text/plain': 'x', 'text/html': '<img src=x onerror=alert(1)>', [TABLE_MIME]: { title: 'costs', columns: ['fault', 'cycles'], rows: [['<i>anon</i>', 3800]] } } }];
+    nb.cells.push(c);
+    const html = notebookHtml(nb, 't');
+    expect(html).toContain('<caption>costs</caption>');
+    expect(html).toContain('<td>&#60;i&#62;anon&#60;/i&#62;</td>');
+    expect(html).not.toMatch(/<img|<i>/);
   });
 
   it('draws scatter and bar charts too', () => {

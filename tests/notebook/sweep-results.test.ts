@@ -3,6 +3,7 @@
 // that validates; and metric(), the scripting call that reports a named result.
 import { describe, it, expect } from 'vitest';
 import { createLab } from '../../src-engine/lab';
+import { tableHtml, tableText, TABLE_MIME } from '../../src-engine/lab/table';
 import { resultsCsv, mainMetrics, sweepChart, runsTable, summaryNotebook, type SweepResults, type RunResult } from '../../src-main/notebook/sweep-results';
 import { serializeNotebook, parseNotebook, joinSource, CHART_MIME, type CodeCell } from '../../src-main/notebook/notebook';
 
@@ -52,9 +53,9 @@ describe('sweep results', () => {
 
   it('tabulates runs as aligned text and escaped HTML', () => {
     const t = runsTable({ ...results, runs: [{ ...run(1, 1, '<b>'), params: { cpus: 1, mode: '<b>' } }] }, ['cycles']);
-    expect(t.text.split('\n')).toEqual(['run  cpus  mode  status  cycles', '  1     1   <b>      ok    1000']);
-    expect(t.html).toContain('<td>&#60;b&#62;</td>');
-    expect(t.html).not.toContain('<b>');
+    expect(tableText(t).split('\n')).toEqual(['run  cpus  mode  status  cycles', '  1     1  <b>   ok        1000']);
+    expect(tableHtml(t)).toContain('<td>&#60;b&#62;</td>');
+    expect(tableHtml(t)).not.toContain('<b>');
   });
 
   it('writes a summary notebook that validates, with stable ids, charts with images, and the table', () => {
@@ -68,6 +69,7 @@ describe('sweep results', () => {
     for (const c of charts) expect(Object.keys((c.outputs[0] as { data: object }).data).sort()).toEqual([CHART_MIME, 'image/png', 'text/plain']);
     const table = (nb.cells.at(-1) as CodeCell).outputs[0] as { data: Record<string, string> };
     expect(table.data['text/html']).toMatch(/^<table>/);
+    expect(table.data[TABLE_MIME]).toMatchObject({ columns: ['run', 'cpus', 'mode', 'status', 'knee', 'cycles'] });
     expect(serializeNotebook(summaryNotebook(results))).toBe(serializeNotebook(summaryNotebook(results)));
   });
 });
