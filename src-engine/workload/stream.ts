@@ -35,10 +35,11 @@ export interface AccessStream {
  * generators, so reading them ahead changes nothing but the number of fill() calls (one per
  * quantum of 64 was a measurable part of an L1 hit's cost). Custom patterns are script
  * functions: they are read one quantum at a time, so each runs (and may throw) when its
- * quantum comes.
+ * quantum comes. `target` is the read-ahead in accesses, rounded down to whole quanta (a CPU
+ * worker asks for less: it takes no IPI while it fills a block).
  */
-export function readAheadBlock(quantum: number): number {
-  return quantum * Math.max(1, Math.floor(4096 / quantum));
+export function readAheadBlock(quantum: number, target = 4096): number {
+  return quantum * Math.max(1, Math.floor(target / quantum));
 }
 
 /** Stream id 0 of the table stream is reserved: tables (pointer chase's cycle) are shared by all

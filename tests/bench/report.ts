@@ -19,6 +19,8 @@ export interface BenchMeta {
   cpu_model: string;
   /** CPUs' worth of other work during 0.5 s before the run (0 = idle; above ~0.2 timings suffer). */
   busy_cpus_before: number;
+  /** CPUs' worth of other processes' work during the two parallel-mode sections (see targets). */
+  busy_cpus_during?: { shootdown: number; scaling: number };
   seconds: number;
 }
 
@@ -121,7 +123,9 @@ function verdict(name: string, value: number | null, limit: number, unit: string
 }
 
 /** The issue's targets checked against this run. */
-export function targets(r: Omit<BenchResult, 'targets' | 'meta'>, withNative: boolean): Target[] {
+export function targets(r: Omit<BenchResult, 'targets' | 'meta'>, withNative: boolean, during?: BenchMeta['busy_cpus_during']): Target[] {
+  // The parallel rows need the second CPU: say how busy other processes kept the machine meanwhile.
+  const busy = (x: number | undefined): string => (x === undefined ? '' : `; others kept ${Math.max(0, x).toFixed(2)} CPUs busy`);
   const [hit, walk] = r.translation;
   const out = [
     verdict('TLB-hit translation per access', hit?.host_ns.median ?? null, 10, 'ns'),
@@ -134,11 +138,11 @@ export function targets(r: Omit<BenchResult, 'targets' | 'meta'>, withNative: bo
   }
   const par = r.scaling.parallel;
   const two = par.measured ? par.rows.find((x: ScalingRow) => x.cpus === 2)?.host_speedup ?? null : null;
-  out.push(verdict('2 workers vs 1, TLB-hit workload', two, 1.8, '×', par.measured ? '' : 'parallel mode not built (section 5)', true));
+  out.push(verdict('2 workers vs 1, TLB-hit workload', two, 1.8, '×', par.measured ? busy(during?.scaling).slice(2) : 'parallel mode not built (section 5)', true));
   const sp = r.shootdown.parallel;
   out.push('error' in sp
     ? verdict('shootdown round trip, 2 CPUs', r.shootdown.host_us_round_trip.median, 2, 'µs', 'deterministic mode only: parallel mode failed')
-    : verdict('shootdown round trip, 2 CPUs', sp.host_us_round_trip, 2, 'µs', 'parallel mode: script thread to a worker CPU and back'));
+    : verdict('shootdown round trip, 2 CPUs', sp.host_us_round_trip, 2, 'µs', `parallel mode: script thread to a worker CPU and back${busy(during?.shootdown)}`));
   const mem = 'points' in r.memory ? r.memory : null;
   const worst = mem ? Math.max(...mem.points.map((p) => p.rss_bytes)) / GIB : null;
   const memNote = mem ? `${mem.cpus} CPUs, ${mem.ram_mb} MiB, RSS after writing ${Math.max(...mem.points.map((p) => p.touched_mb))} MiB` : (r.memory as { error: string }).error;

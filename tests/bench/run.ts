@@ -72,6 +72,19 @@ function otherLoad(ms: number): number {
   return ((b1! - b0!) / (b1! - b0! + i1! - i0!)) * cpus().length;
 }
 
+/** CPUs' worth of work other processes did while fn ran (this process's own threads excluded), and fn's result. */
+function othersDuring<T>(fn: () => T): { value: T; busy: number } {
+  const busyTotal = () => cpus().reduce((a, c) => {
+    const t = c.times;
+    return [a[0]! + t.user + t.nice + t.sys + t.irq, a[1]! + t.user + t.nice + t.sys + t.irq + t.idle];
+  }, [0, 0]);
+  const [b0, all0] = busyTotal(), own0 = process.cpuUsage();
+  const value = fn();
+  const [b1, all1] = busyTotal(), own = process.cpuUsage(own0);
+  const ownMs = (own.user + own.system) / 1e3;
+  return { value, busy: ((b1! - b0! - ownMs) / Math.max(1, all1! - all0!)) * cpus().length };
+}
+
 /** Runs section `name`, printing its duration to stderr as progress. */
 function section<T>(name: string, fn: () => T): T {
   const t0 = nowNs();
@@ -97,8 +110,10 @@ function runAll(sizes: BenchSizes, opts: Options): BenchResult {
   const translation = section('translations', () => measureTranslations(sizes));
   const faults = section('faults', () => measureFaults(sizes));
   const zaps = section('zaps', () => measureZaps(sizes));
-  const shootdown = section('shootdown', () => measureShootdown(sizes));
-  const scaling = section('scaling', () => measureScaling(sizes));
+  const sd = othersDuring(() => section('shootdown', () => measureShootdown(sizes)));
+  const sc = othersDuring(() => section('scaling', () => measureScaling(sizes)));
+  const shootdown = sd.value, scaling = sc.value;
+  const during = { shootdown: sd.busy, scaling: sc.busy };
   const native: NativeResult | null = opts.native ? section('native (gcc -O2)', () => runNative(join(benchDir(), 'native'), sizes)) : null;
   const memory = section('memory (child process)', () => memoryInChild(opts.quick)); // last: it frees 1 GiB on exit
   const partial = { translation, faults, zaps, shootdown, scaling, memory, native };
@@ -106,9 +121,9 @@ function runAll(sizes: BenchSizes, opts: Options): BenchResult {
   const meta = {
     date: new Date().toISOString(), mode: sizes.name,
     runtime: process.env['MMU_BENCH_BUNDLED'] ? 'esbuild bundle, keepNames off' : 'tsx (esbuild keepNames on)',
-    node: process.version, host_cpus: cpus().length, cpu_model: cpus()[0]?.model.trim() ?? 'unknown', busy_cpus_before: load, seconds: (nowNs() - t0) / 1e9,
+    node: process.version, host_cpus: cpus().length, cpu_model: cpus()[0]?.model.trim() ?? 'unknown', busy_cpus_before: load, busy_cpus_during: during, seconds: (nowNs() - t0) / 1e9,
   };
-  return { meta, ...withCmp, targets: targets(withCmp, opts.native) };
+  return { meta, ...withCmp, targets: targets(withCmp, opts.native, during) };
 }
 
 /** Writes the result to bench-results/ at the repository root; returns the file's path. */

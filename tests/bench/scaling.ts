@@ -30,6 +30,9 @@ export interface ScalingResult {
 
 const REGION_PAGES = 32;
 
+/** Untimed runs of the measured size before each row's repetitions. */
+const WARM_RUNS = 3;
+
 /** A lab of `cpus` CPUs in `mode` whose mm has one populated 32-page region per CPU. */
 function scalingLab(cpus: number, mode: MachineConfig['mode']): { lab: Lab; mm: ReturnType<Lab['mm_alloc']> } {
   const lab = createLab({ cpus, mode, ram_mb: 64 });
@@ -55,6 +58,9 @@ export function measureScalingRows(sizes: BenchSizes, mode: MachineConfig['mode'
   for (const cpus of sizes.scalingCpus) {
     const { lab, mm } = cpus === 1 ? one : scalingLab(cpus, mode);
     if (cpus !== 1) timedRun(lab, mm, jobsFor(cpus, 100_000, 1)); // warm-up: starts the CPU workers, JITs them
+    // Runs of the measured size until the rate settles: fresh workers reach their speed only
+    // after a few runs (the first 2-3 were 20-50% slower, whatever the warm-up before them).
+    for (let w = 0; w < WARM_RUNS; w++) timedRun(lab, mm, jobsFor(cpus, total, 1000 + w));
     let simRate = 0;
     const host = repeat(sizes.reps, (i) => {
       const { ns, res } = timedRun(lab, mm, jobsFor(cpus, total, 10 * i + 3));

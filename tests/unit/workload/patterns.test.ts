@@ -5,6 +5,7 @@ import {
   createAccessStream, sattoloCycle, zipfAliasTable, SEQUENTIAL_STRIDE, WORKLOAD_KINDS, type StreamState, type Workload,
 } from '../../../src-engine/workload/patterns';
 import { Rng } from '../../../src-engine/workload/rng';
+import { readAheadBlock } from '../../../src-engine/workload/stream';
 import { BASE, PAGE, chiSquareUniform, drain, histogram, mean, pagesOf, run, spec } from './helpers';
 
 const RANDOM_KINDS = ['random', 'zipf', 'hot_cold', 'pointer_chase'] as const;
@@ -262,5 +263,17 @@ describe('checkpoints', () => {
     expect(() => s.restore({ ...good, addr: [0, 0, 0, 0] })).toThrow(/rng state/);
     expect(() => s.restore(null as unknown as StreamState)).toThrow(TypeError);
     expect(() => createAccessStream(spec('random')).restore({ ...good, cursor: 1 })).toThrow(/cursor < 1/);
+  });
+});
+
+describe('readAheadBlock', () => {
+  it.each([[64, 4096, 4096], [64, 512, 512], [100, 512, 500], [1000, 512, 1000], [1, 512, 512]])(
+    'quantum %d, target %d: %d accesses (whole quanta, at least one)', (quantum, target, want) => {
+      expect(readAheadBlock(quantum, target)).toBe(want);
+    });
+
+  it('reads about 4096 accesses ahead unless told otherwise', () => {
+    expect(readAheadBlock(64)).toBe(4096);
+    expect(readAheadBlock(3000)).toBe(3000);
   });
 });
