@@ -2,7 +2,7 @@
 // every case takes the fault type it is meant to, the types order as on the host kernel
 // (RESULTS.md §1-3), and turning fault-around off makes cached file reads one fault per page.
 import { describe, it, expect } from 'vitest';
-import { runExample, chartTitled, series, printed, errors, simulatedOutputs, examplePath, type ExampleRun } from './run-notebook-a';
+import { runExample, chartTitled, series, printed, tableRows, errors, simulatedOutputs, examplePath, type ExampleRun } from './run-notebook-a';
 import { loadNotebook } from '../../src-main/notebook/store';
 
 const NAME = '02-fault-costs.ipynb';
@@ -12,10 +12,9 @@ interface Row { label: string; type: string; faults: number; mean: number; model
 /** The rows of the notebook's table (cell 'table'), by case label. */
 function table(run: ExampleRun): Map<string, Row> {
   const rows = new Map<string, Row>();
-  for (const line of printed(run.nb, 'table').split('\n').slice(1)) {
-    const m = /^(.{58}) (\S+)\s+(\d+)\s+(\d+)\s+\d+\s+\d+\s+(\d+)\s+(\S+)$/.exec(line);
-    if (!m) continue;
-    rows.set(m[1]!.trim(), { label: m[1]!.trim(), type: m[2]!, faults: Number(m[3]), mean: Number(m[4]), modelNs: Number(m[5]), hostNs: m[6] === '-' ? null : Number(m[6]) });
+  for (const r of tableRows(run.nb, 'table')) {
+    const label = String(r['case']);
+    rows.set(label, { label, type: String(r['type']), faults: Number(r['faults']), mean: Number(r['mean cyc']), modelNs: Number(r['model ns']), hostNs: r['host ns'] === null ? null : Number(r['host ns']) });
   }
   return rows;
 }

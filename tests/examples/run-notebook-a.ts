@@ -10,6 +10,7 @@ import { main } from '../../src-main/cli/main';
 import { CHART_MIME, joinSource, type CodeCell, type Notebook } from '../../src-main/notebook/notebook';
 import { loadNotebook, saveNotebook } from '../../src-main/notebook/store';
 import type { ChartSpec } from '../../src-engine/lab/chart';
+import { TABLE_MIME, type TableData } from '../../src-engine/lab/table';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -80,6 +81,15 @@ export function series(c: ChartSpec, name: string): { x: number[]; y: number[] }
 /** The printed text of one cell (its stdout stream outputs joined). */
 export function printed(nb: Notebook, id: string): string {
   return cell(nb, id).outputs.map((o) => (o.output_type === 'stream' ? joinSource(o.text) : '')).join('');
+}
+
+/** The rows of the first table() the cell displayed, as objects keyed by column (throws when it shows none). */
+export function tableRows(nb: Notebook, id: string): Record<string, string | number | boolean | null>[] {
+  for (const o of cell(nb, id).outputs) {
+    const t = o.output_type === 'display_data' ? (o.data[TABLE_MIME] as TableData | undefined) : undefined;
+    if (t) return t.rows.map((r) => Object.fromEntries(t.columns.map((c, i) => [c, r[i]!])));
+  }
+  throw new Error(`cell '${id}' shows no table`);
 }
 
 /** The error outputs of the notebook, as "cell-id: ename: evalue" lines. */
