@@ -477,8 +477,9 @@ type WorkloadKind = 'sequential' | 'strided' | 'random' | 'zipf' | 'pointer_chas
 /**
  * A built-in workload: `accesses` loads and stores over the region [base, base + pages * 4096).
  * Sequential walks 8-byte words (512 accesses per page) and strided steps `stride` bytes, both
- * restarting at base; random, zipf, hot_cold and pointer_chase pick a page and then a random
- * 8-byte offset in it; trace replays addresses. Each CPU draws from its own stream of the seed.
+ * restarting at base; random, zipf and hot_cold pick a page and then a random 8-byte offset in
+ * it; pointer_chase follows one random cycle over the pages, one node per page at a random
+ * 64-byte line fixed for the run (as the host's tlb.c); trace replays addresses. Each CPU draws from its own stream of the seed.
  */
 interface Workload {
   kind: WorkloadKind;

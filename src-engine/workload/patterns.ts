@@ -7,8 +7,10 @@
 //                        (512 accesses per page); strided steps `stride` bytes. A pass that
 //                        reaches the end of the region restarts at base.
 //   random, zipf,        choose a page, then a uniformly random 8-byte-aligned offset in
-//   hot_cold,            [0, 4096), drawn per access from the same stream.
-//   pointer_chase
+//   hot_cold             [0, 4096), drawn per access from the same stream.
+//   pointer_chase        one node per page, at a random 64-byte line of it fixed when the cycle
+//                        is built (as the host's tlb.c lays out its chase): every visit to a
+//                        page reads the same node.
 //   trace                replays the addresses as given.
 // Per-stream (per-CPU) differences: random patterns draw from the stream's own generator;
 // pointer chase follows one cycle shared by all streams of a workload, each stream starting at
@@ -29,6 +31,9 @@ export const SEQUENTIAL_STRIDE = 8;
 
 /** A random 8-byte-aligned offset in [0, 4096) from a u32 (its top 9 bits). */
 const wordOffset = (x: number): number => (x >>> 23) << 3;
+
+/** A random 64-byte line's offset in [0, 4096) from a u32 (its top 6 bits): where a chase node sits. */
+const nodeOffset = (x: number): number => (x >>> 26) << 6;
 
 /** base, base + stride, ... up to the end of the region, then base again. */
 class StridedStream extends StreamBase {
@@ -171,27 +176,41 @@ export function sattoloCycle(n: number, rng: Rng): Uint32Array {
  * created or restored.
  */
 class PointerChaseStream extends StreamBase {
+  /** The nodes in cycle order: base + page * PAGE_SIZE + the page's node offset. */
   private readonly cycleAddrs: Float64Array;
   private pos: number;
 
   constructor(private readonly w: Workload, streamId: number) {
     super(w.accesses, w.write_fraction, streamRngs(w.seed, streamId));
-    const next = sattoloCycle(w.pages, tableRng(w.seed));
+    const table = tableRng(w.seed);
+    const next = sattoloCycle(w.pages, table);
     this.cycleAddrs = new Float64Array(w.pages);
-    for (let j = 0, page = 0; j < w.pages; j++, page = next[page]!) this.cycleAddrs[j] = w.base + page * PAGE_SIZE;
+    for (let j = 0, page = 0; j < w.pages; j++, page = next[page]!) this.cycleAddrs[j] = w.base + page * PAGE_SIZE + nodeOffset(table.nextU32());
     this.cursor = this.addr.nextBelow(w.pages);
     this.pos = this.positionOf(this.cursor);
   }
 
-  /** Rng.fillCycleAddrs makes the batch: base + page * PAGE_SIZE + wordOffset(draw) along the cycle. */
+  /** The next n nodes along the cycle: a copy (every draw was made when the cycle was built). */
   protected fillAddrs(addrs: Float64Array, n: number): void {
-    this.pos = this.addr.fillCycleAddrs(addrs, n, this.cycleAddrs, this.pos);
-    this.cursor = (this.cycleAddrs[this.pos]! - this.w.base) / PAGE_SIZE;
+    const cyc = this.cycleAddrs, len = cyc.length;
+    let pos = this.pos;
+    for (let i = 0; i < n; i++) {
+      addrs[i] = cyc[pos]!;
+      if (++pos === len) pos = 0;
+    }
+    this.pos = pos;
+    this.cursor = this.pageAt(pos);
+  }
+
+  /** The page number of the node at cycle position `pos`. */
+  private pageAt(pos: number): number {
+    return Math.floor((this.cycleAddrs[pos]! - this.w.base) / PAGE_SIZE);
   }
 
   /** The position of `page` in the cycle (a linear search: for creation and restore only). */
   private positionOf(page: number): number {
-    return this.cycleAddrs.indexOf(this.w.base + page * PAGE_SIZE);
+    for (let j = 0; j < this.cycleAddrs.length; j++) if (this.pageAt(j) === page) return j;
+    return -1;
   }
 
   restore(state: StreamState): void {

@@ -104,37 +104,6 @@ export class Rng {
     return result >>> 0;
   }
 
-  /**
-   * A pointer chase's batch of addresses: out[i] = pages[pos] (the address of a page) + an
-   * 8-byte-aligned offset made of draw i's top 9 bits ((nextU32() >>> 23) << 3), pos stepping
-   * through `pages` from `pos` and wrapping at its end; returns the position after the last. The
-   * draws are exactly those of n nextU32() calls. It lives here, not in the pattern, because it
-   * is one loop with the generator's state in locals: a per-access nextU32() call reloads and
-   * stores the four state fields on every draw, and drawing into a scratch array first made a
-   * second pass; either cost more than a nanosecond per access.
-   */
-  fillCycleAddrs(out: Float64Array, n: number, pages: Float64Array, pos: number): number {
-    const len = pages.length;
-    let s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
-    for (let i = 0; i < n; i++) {
-      const x = Math.imul(rotl(Math.imul(s1, 5), 7), 9); // nextU32(), written out
-      const t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = rotl(s3, 11);
-      out[i] = pages[pos]! + ((x >>> 23) << 3);
-      if (++pos === len) pos = 0;
-    }
-    this.s0 = s0;
-    this.s1 = s1;
-    this.s2 = s2;
-    this.s3 = s3;
-    return pos;
-  }
-
   /** The next uniform float in [0, 1), with 32 bits of resolution (one draw). */
   nextFloat(): number {
     return this.nextU32() * INV_TWO_32;

@@ -6,19 +6,6 @@ import { chiSquareUniform, histogram } from './helpers';
 /** The first n draws of r. */
 const draws = (r: Rng, n: number): number[] => Array.from({ length: n }, () => r.nextU32());
 
-describe('Rng.fillCycleAddrs', () => {
-  it('makes the addresses of n nextU32() draws along the cycle, wraps, returns the next position and leaves the state as n draws do', () => {
-    const cycle = Float64Array.from([4, 0, 3, 1, 2], (p) => 0x10000000 + p * 4096);
-    const a = Rng.fromSeed(9), b = Rng.fromSeed(9);
-    const out = new Float64Array(12);
-    const pos = a.fillCycleAddrs(out, 12, cycle, 3);
-    const want = Array.from({ length: 12 }, (_, i) => cycle[(3 + i) % 5]! + ((b.nextU32() >>> 23) << 3));
-    expect([...out]).toEqual(want);
-    expect(pos).toBe((3 + 12) % 5);
-    expect(a.nextU32()).toBe(b.nextU32());
-  });
-});
-
 describe('Rng: xoshiro128**', () => {
   it('matches the reference C implementation from state {1, 2, 3, 4}', () => {
     const r = Rng.fromState([1, 2, 3, 4]);
