@@ -420,7 +420,7 @@ interface HistogramSnapshot {
  * `shootdowns_sent` `shootdowns_received` [IPIs], `tlb_flushes_full` `tlb_flushes_ranged`
  * [flushes], `tlb_flush_pages` [pages]; per zapping API A in zap_page_range,
  * unmap_mapping_range, munmap, MADV_DONTNEED: `pages_zapped.A` [pages], `zap_cycles.A` [cycles],
- * `zap_host_ns.A` [ns]; per lock L in mmap_sem, ptl, page_table_lock, zone:
+ * `zap_host_ns.A` [ns]; per lock L in mmap_sem, ptl, page_table_lock, zone, page_lock:
  * `lock_wait_cycles.L` [cycles], `lock_contended.L` [acquisitions].
  *
  * Formulas: `l1_tlb_hit_rate` `l2_tlb_hit_rate` `tlb_hit_rate` [ratio], `walk_refs_per_walk`

@@ -46,15 +46,16 @@ export const LOCK_MMAP_SEM = 0;
 export const LOCK_PTL = 1;
 export const LOCK_PAGE_TABLE = 2;
 export const LOCK_ZONE = 3;
+export const LOCK_PAGE = 4;
 export const LOCK_OTHER = -1;
 
 /** Report a contended acquisition that began at host time t0 (ms). */
-function contended(kind: number, t0: number): void {
+export function contended(kind: number, t0: number): void {
   if (kind >= 0) lockWaits.record?.(kind, (performance.now() - t0) * 1e6);
 }
 
 /** One step of waiting for a lock held elsewhere: false means give up (single-threaded deadlock). */
-function waitStep(i: number): boolean {
+export function waitStep(i: number): boolean {
   if (!lockWaits.blocking) return i < SPIN_LIMIT;
   if ((i & 63) === 63) {
     lockWaits.poll?.();

@@ -23,7 +23,7 @@ export const ZAP_APIS = ['zap_page_range', 'unmap_mapping_range', 'munmap', 'MAD
 export type ZapApi = (typeof ZAP_APIS)[number];
 
 /** The locks whose contention is measured. */
-export const LOCKS = ['mmap_sem', 'ptl', 'page_table_lock', 'zone'] as const;
+export const LOCKS = ['mmap_sem', 'ptl', 'page_table_lock', 'zone', 'page_lock'] as const;
 export type LockName = (typeof LOCKS)[number];
 
 const FAULT_WORDS: Record<FaultType, string> = {
@@ -46,6 +46,7 @@ const LOCK_WORDS: Record<LockName, string> = {
   ptl: 'a split page-table lock (per pte page)',
   page_table_lock: "an mm's page_table_lock",
   zone: "the page allocator's zone lock",
+  page_lock: "a struct page's PG_locked bit (lock_page)",
 };
 
 /** a / b (NaN when b is 0: the ratio is undefined, and snapshots report null). */

@@ -15,7 +15,8 @@ import { do_set_pte, maybe_mkwrite } from './memory';
 import { mmu_notifier_invalidate_range_start, mmu_notifier_invalidate_range_end, mmu_notifier_invalidate_range } from './mmu_notifier';
 import { flush_tlb_page } from '../arch/x86/mm/tlb';
 import { GFP_HIGHUSER_MOVABLE, __GFP_ZERO } from './page_alloc';
-import { PG_locked, PG_uptodate, PG_mlocked } from './page';
+import { PG_uptodate, PG_mlocked } from './page';
+import { lock_page, trylock_page, unlock_page } from './filemap';
 import { VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV, VM_FAULT_WRITE, VM_FAULT_ERROR, VM_FAULT_NOPAGE,
   VM_FAULT_RETRY, VM_FAULT_LOCKED, VM_FAULT_MAJOR, FAULT_FLAG_WRITE, FAULT_FLAG_MKWRITE, VM_SHARED, VM_WRITE,
   VM_GROWSDOWN, VM_LOCKED, MM_ANONPAGES, MM_SWAPENTS } from '../include/mm_flags';
@@ -30,9 +31,6 @@ export type FaultType = 'zero-page' | 'anon' | 'file' | 'fault-around' | 'cow' |
 /** Set the fault type of the fault in progress. */
 function note(m: Machine, t: FaultType): void { m.faultType = t; }
 
-/** lock_page / unlock_page on one thread: the PG_locked bit. */
-export const lock_page = (m: Machine, pfn: number): void => m.mem.set(pfn, PG_locked);
-export const unlock_page = (m: Machine, pfn: number): void => m.mem.clear(pfn, PG_locked);
 
 /** pte_same. */
 const pte_same = (a: pte_t, b: pte_t): boolean => a.lo === b.lo && a.hi === b.hi;
@@ -368,7 +366,17 @@ function do_wp_page(mm: mm_struct, vma: vm_area_struct, address: number, ptep: n
     return wp_page_copy(mm, vma, address, pmdp, orig, null);
   }
   if (PageAnon(m, old)) {
-    lock_page(m, old);
+    if (!trylock_page(m, old)) {
+      // Someone (swap-in on another CPU) holds it: never wait for a page lock under the ptl.
+      get_page(m, old);
+      ptl.unlock();
+      lock_page(m, old);
+      ptl.lock();
+      if (!pte_same(m.phys.read_entry_locked(ptep), orig)) {
+        unlock_page(m, old); ptl.unlock(); put_page(m, old); note(m, 'spurious'); return 0;
+      }
+      put_page(m, old); // the pte still maps it: not the last reference
+    }
     if (reuse_swap_page(m, old)) {
       if (page_mapcount(m, old) === 1) page_move_anon_rmap(m, old, vma);
       unlock_page(m, old);

@@ -8,7 +8,7 @@ export interface PageCacheBuffers { keys: SharedArrayBuffer; vals: SharedArrayBu
 export class PageCache {
   private readonly keys: Float64Array; // [mapping+1, index] pairs; mapping slot 0 = empty
   private readonly vals: Int32Array; // pfn
-  private readonly meta: Int32Array; // [lock, count, nrpages per mapping id...]
+  private readonly meta: Int32Array; // [lock, count, nrpages per mapping id..., high-water index per mapping id...]
   readonly lock: SpinLock;
   private readonly mask: number;
 
@@ -19,7 +19,7 @@ export class PageCache {
     this.mask = size - 1;
     this.keys = new Float64Array(buffers?.keys ?? new SharedArrayBuffer(size * 16));
     this.vals = new Int32Array(buffers?.vals ?? new SharedArrayBuffer(size * 4));
-    this.meta = new Int32Array(buffers?.meta ?? new SharedArrayBuffer((2 + maxMappings) * 4));
+    this.meta = new Int32Array(buffers?.meta ?? new SharedArrayBuffer((2 + 2 * maxMappings) * 4));
     this.lock = new SpinLock(this.meta, 0);
   }
 
@@ -48,14 +48,24 @@ export class PageCache {
     }
   }
 
-  /** The pfn cached at (mapping, index), or -1. */
-  lookup(mapping: number, index: number): number {
+  /**
+   * The pfn cached at (mapping, index), or -1. `pin`, if given, runs on a found pfn while the
+   * tree_lock is still held (find_get_page takes its reference there, so a concurrent delete
+   * cannot free the page in between).
+   */
+  lookup(mapping: number, index: number, pin?: (pfn: number) => void): number {
     this.lock.lock();
     try {
       const s = this.find(mapping, index);
-      return s < 0 ? -1 : this.vals[s]!;
+      if (s < 0) return -1;
+      const pfn = this.vals[s]!;
+      pin?.(pfn);
+      return pfn;
     } finally { this.lock.unlock(); }
   }
+
+  /** One past the highest page index ever cached for a mapping (where a truncate must look up to). */
+  highWater(mapping: number): number { return Atomics.load(this.meta, 2 + this.maxMappings + mapping); }
 
   /** Insert; false if the key is already present (the caller lost a race). */
   insert(mapping: number, index: number, pfn: number): boolean {
@@ -69,6 +79,8 @@ export class PageCache {
       this.keys[s * 2] = mapping + 1;
       this.keys[s * 2 + 1] = index;
       this.vals[s] = pfn;
+      const hw = 2 + this.maxMappings + mapping;
+      if (index + 1 > this.meta[hw]!) Atomics.store(this.meta, hw, index + 1);
       this.meta[1] = this.meta[1]! + 1;
       Atomics.add(this.meta, 2 + mapping, 1);
       return true;

@@ -1,31 +1,54 @@
 // mm/truncate.c: truncate_pagecache and truncate_inode_pages.
 import type { file, address_space } from './mm_types';
+import type { Machine } from '../machine';
 import { unmap_mapping_range } from './memory';
-import { delete_from_page_cache, size_pages } from './filemap';
-import { page_mapcount } from './mm';
+import { delete_from_page_cache, size_pages, find_get_page, find_lock_page, trylock_page, lock_page, unlock_page } from './filemap';
+import { page_mapcount, put_page } from './mm';
 import { PAGE_SIZE } from '../arch/x86/pgtable_types';
-import { PG_locked } from './page';
 
 /**
- * truncate_inode_pages: drop cached pages from byte lstart on, unmapping any still mapped
- * (even_cows=0 for that page), and zero the tail of a partial last page.
+ * truncate_inode_page: drop one locked page from the cache, unmapping it first if still mapped
+ * (even_cows=0 for that page). A page a racing truncate already took out is left alone.
+ */
+function truncate_inode_page(m: Machine, mapping: address_space, pfn: number, index: number): void {
+  if (m.mem.mapping(pfn) !== mapping.mapping_word) return;
+  if (page_mapcount(m, pfn) > 0) unmap_mapping_range(mapping, index * PAGE_SIZE, PAGE_SIZE, 0);
+  delete_from_page_cache(m, mapping, pfn);
+}
+
+/**
+ * truncate_inode_pages: drop cached pages from byte lstart on and zero the tail of a partial
+ * last page. As in 4.7, a first pass takes only the pages whose lock is free (trylock_page), the
+ * partial page is zeroed under its lock, and a second pass waits for each remaining page's
+ * lock (lock_page), so a fault holding a page finishes mapping it before it is unmapped.
  */
 export function truncate_inode_pages(mapping: address_space, lstart: number, oldsize: number): void {
   const m = mapping.m;
   const first = size_pages(lstart);
+  // Every index a page was ever cached at: a fault that lost a race may leave one past an old EOF.
+  const last = Math.max(size_pages(oldsize) + 1, m.pagecache.highWater(mapping.id));
+  for (let index = first; index <= last; index++) {
+    const pfn = find_get_page(mapping, index);
+    if (pfn === null) continue;
+    if (trylock_page(m, pfn)) { truncate_inode_page(m, mapping, pfn, index); unlock_page(m, pfn); }
+    put_page(m, pfn);
+  }
   const partial = lstart % PAGE_SIZE;
   if (partial) {
-    const pfn = m.pagecache.lookup(mapping.id, Math.floor(lstart / PAGE_SIZE));
-    if (pfn >= 0) m.phys.ram.fill(0, pfn * PAGE_SIZE + partial, (pfn + 1) * PAGE_SIZE);
+    const pfn = find_lock_page(mapping, Math.floor(lstart / PAGE_SIZE));
+    if (pfn !== null) {
+      m.phys.ram.fill(0, pfn * PAGE_SIZE + partial, (pfn + 1) * PAGE_SIZE);
+      unlock_page(m, pfn);
+      put_page(m, pfn);
+    }
   }
-  const last = size_pages(oldsize) + 1;
   for (let index = first; index <= last; index++) {
-    const pfn = m.pagecache.lookup(mapping.id, index);
-    if (pfn < 0) continue;
-    m.mem.set(pfn, PG_locked);
-    if (page_mapcount(m, pfn) > 0) unmap_mapping_range(mapping, index * PAGE_SIZE, PAGE_SIZE, 0);
-    m.mem.clear(pfn, PG_locked);
-    delete_from_page_cache(m, mapping, pfn);
+    const pfn = find_get_page(mapping, index);
+    if (pfn === null) continue;
+    lock_page(m, pfn);
+    truncate_inode_page(m, mapping, pfn, index);
+    unlock_page(m, pfn);
+    put_page(m, pfn);
   }
 }
 
