@@ -118,13 +118,28 @@ export function defaultConfig(): MachineConfig {
   return out as unknown as MachineConfig;
 }
 
-/** Merge a partial config over the defaults; throws TypeError naming every bad key or value. */
+/** Other names a parameter answers to (alias → parameter): `tlb_entries` is how issue 4's sweep example names the L1 dTLB size. */
+export const PARAM_ALIASES: Readonly<Record<string, keyof MachineConfig>> = { tlb_entries: 'tlb_l1_entries' };
+
+/** `partial` with every alias renamed to its parameter; TypeError when both name different values. */
+function unalias(partial: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...partial };
+  for (const [alias, key] of Object.entries(PARAM_ALIASES)) {
+    if (!(alias in out)) continue;
+    if (out[key] !== undefined && out[alias] !== undefined && out[key] !== out[alias]) throw new TypeError(`machine parameters ${alias} and ${key} name the same setting with different values (${JSON.stringify(out[alias])}, ${JSON.stringify(out[key])})`);
+    if (out[alias] !== undefined) out[key] = out[alias];
+    delete out[alias];
+  }
+  return out;
+}
+
+/** Merge a partial config over the defaults (aliases accepted); throws TypeError naming every bad key or value. */
 export function resolveConfig(partial: unknown = {}): MachineConfig {
   if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) {
     throw new TypeError('machine config must be an object, e.g. { ram_mb: 64, cpus: 2 }');
   }
   const cfg = defaultConfig() as unknown as Record<string, unknown>;
-  for (const [k, v] of Object.entries(partial as Record<string, unknown>)) {
+  for (const [k, v] of Object.entries(unalias(partial as Record<string, unknown>))) {
     const spec = (PARAMS as Record<string, ParamSpec<unknown>>)[k];
     if (!spec) throw new TypeError(`unknown machine parameter '${k}' (known: ${Object.keys(PARAMS).join(', ')})`);
     if (v === undefined) continue;

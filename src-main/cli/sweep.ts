@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { join, dirname, basename } from 'node:path';
 import ts from 'typescript';
-import { PARAMS } from '../../src-engine/params';
+import { PARAMS, PARAM_ALIASES } from '../../src-engine/params';
 import { checkMachineConfig } from './machine-config';
 import { METRIC_MIME, type Metric, type MachineMetric } from '../../src-engine/lab/metric';
 import { LAB_VERSION, injectParameters, joinSource, notebookMachine, type Notebook } from '../notebook/notebook';
@@ -57,8 +57,9 @@ function classify(nb: Notebook, path: string, axes: readonly SweepAxisArg[]): Sw
     const how = declared.get(a.name);
     if (how === 'const') throw new SweepError(`-p ${a.name}: the parameters cell of ${path} declares it with const; declare it with let so a run can set it`);
     if (how) return { name: a.name, kind: 'parameter', values: a.values };
-    const spec = (PARAMS as Record<string, { unit: string }>)[a.name];
-    if (spec) return { name: a.name, kind: 'machine', values: a.values, ...(spec.unit ? { unit: spec.unit } : {}) };
+    const key = PARAM_ALIASES[a.name] ?? a.name;
+    const spec = (PARAMS as Record<string, { unit: string }>)[key];
+    if (spec) return { name: a.name, kind: 'machine', key, values: a.values, ...(spec.unit ? { unit: spec.unit } : {}) };
     const own = [...declared.keys()];
     throw new SweepError(`-p ${a.name}: neither a parameter of ${path} (${own.length ? `its parameters cell declares ${own.join(', ')}` : 'it has no cell tagged parameters'}) nor a machine setting (${Object.keys(PARAMS).join(', ')})`);
   });
@@ -75,7 +76,7 @@ export function planSweep(nb: Notebook, path: string, axes: readonly SweepAxisAr
   const combos = crossProduct(classified);
   const width = Math.max(3, String(combos.length).length);
   const runs = combos.map((values, i): PlannedRun => {
-    const pick = (kind: SweepAxis['kind']): Record<string, Value> => Object.fromEntries(classified.filter((a) => a.kind === kind).map((a) => [a.name, values[a.name]!]));
+    const pick = (kind: SweepAxis['kind']): Record<string, Value> => Object.fromEntries(classified.filter((a) => a.kind === kind).map((a) => [a.key ?? a.name, values[a.name]!]));
     const run: PlannedRun = { run: i + 1, file: `run-${String(i + 1).padStart(width, '0')}.ipynb`, values, params: pick('parameter'), machine: { ...machine, ...pick('machine') } };
     try {
       checkMachineConfig(run.machine);

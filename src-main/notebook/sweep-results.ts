@@ -10,7 +10,7 @@ import { withChartImage } from './execute';
 export type Value = number | boolean | string;
 
 /** A swept name, whether it is a parameter of the notebook or a machine setting, and its values. */
-export interface SweepAxis { name: string; kind: 'parameter' | 'machine'; values: Value[]; unit?: string }
+export interface SweepAxis { name: string; kind: 'parameter' | 'machine'; values: Value[]; unit?: string; /** A machine axis's parameter when `name` is an alias of it (tlb_entries → tlb_l1_entries). */ key?: string }
 
 /** Where a metric comes from, its unit and meaning; host_time marks values that differ run to run. */
 export interface MetricInfo { source: 'notebook' | 'machine'; unit: string; description: string; host_time: boolean }

@@ -73,7 +73,7 @@ describe('planning a sweep', () => {
   });
 
   it('refuses, before anything runs, a name that is neither, a const parameter, and a value the machine rejects', () => {
-    expect(() => planSweep(tiny(), 'tiny.ipynb', [{ name: 'tlb_entries', values: [1] }], {})).toThrow(/tlb_entries: neither a parameter of tiny.ipynb \(its parameters cell declares pages, label\) nor a machine setting \(ram_mb, cpus/);
+    expect(() => planSweep(tiny(), 'tiny.ipynb', [{ name: 'tlb_size', values: [1] }], {})).toThrow(/tlb_size: neither a parameter of tiny.ipynb \(its parameters cell declares pages, label\) nor a machine setting \(ram_mb, cpus/);
     const nb = tiny();
     (nb.cells[1] as CodeCell).source = ['const pages = 2;'];
     expect(() => planSweep(nb, 'tiny.ipynb', [{ name: 'pages', values: [1] }], {})).toThrow(/declares it with const/);
@@ -81,6 +81,15 @@ describe('planning a sweep', () => {
     expect(() => planSweep(tiny(), 'tiny.ipynb', [{ name: 'cpus', values: [2, 0] }], {})).toThrow(/run-002.ipynb \(cpus=0\): machine parameter cpus must be an integer from 1 to 64/);
     expect(() => planSweep(tiny(), 'tiny.ipynb', [{ name: 'tlb_l1_entries', values: [64, 96] }], {})).toThrow(/run-002.ipynb \(tlb_l1_entries=96\): TLB geometry: l1_entries \(96\) must be a multiple of l1_ways \(64\)/);
     expect(planSweep(tiny(), 'tiny.ipynb', [{ name: 'tlb_l1_entries', values: [64, 96] }], { tlb_l1_ways: 96 }).runs).toHaveLength(2);
+  });
+
+  it('takes tlb_entries (issue 4\'s example) as the L1 dTLB size; a config naming both differently is refused', () => {
+    const plan = planSweep(tiny(), 'tiny.ipynb', [{ name: 'cpus', values: [1, 2] }, { name: 'tlb_entries', values: [32, 64, 128] }], {});
+    expect(plan.axes.map((a) => [a.name, a.kind])).toEqual([['cpus', 'machine'], ['tlb_entries', 'machine']]);
+    expect(plan.runs.map((r) => r.machine['tlb_l1_entries'])).toEqual([32, 64, 128, 32, 64, 128]);
+    expect(plan.runs.every((r) => !('tlb_entries' in r.machine))).toBe(true);
+    expect(planSweep(tiny(), 'tiny.ipynb', [{ name: 'tlb_entries', values: [32] }], { tlb_l1_entries: 64 }).runs[0]!.machine['tlb_l1_entries']).toBe(32); // swept values override --config
+    expect(() => planSweep(tiny(), 'tiny.ipynb', [{ name: 'cpus', values: [1] }], { tlb_entries: 32, tlb_l1_entries: 64 })).toThrow(/tlb_entries and tlb_l1_entries name the same setting with different values/);
   });
 
   it('orders the cross product with the first axis varying slowest', () => {
@@ -158,9 +167,9 @@ describe('mmu-lab sweep', () => {
 
   it('exits 2 naming a -p that is neither a parameter nor a machine setting, and runs nothing', async () => {
     saveNotebook(join(scratch, 'tiny.ipynb'), tiny());
-    const r = await mmuLab(['sweep', 'tiny.ipynb', '-p', 'tlb_entries=32,64', '-o', 'never']);
+    const r = await mmuLab(['sweep', 'tiny.ipynb', '-p', 'tlb_size=32,64', '-o', 'never']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('-p tlb_entries: neither a parameter of tiny.ipynb');
+    expect(r.stderr).toContain('-p tlb_size: neither a parameter of tiny.ipynb');
     expect(existsSync(join(scratch, 'never'))).toBe(false);
   });
 });
