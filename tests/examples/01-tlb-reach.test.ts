@@ -2,7 +2,7 @@
 // first knee at the machine's L1 dTLB size (moving with the config), the second at the STLB's,
 // and a cost curve shaped like the host's (RESULTS.md §5).
 import { describe, it, expect } from 'vitest';
-import { runExample, chartTitled, series, printed, errors, simulatedOutputs, examplePath, type ExampleRun } from './run-notebook-a';
+import { runExample, chartTitled, series, printed, cell, errors, simulatedOutputs, examplePath, type ExampleRun } from './run-notebook-a';
 import { loadNotebook } from '../../src-main/notebook/store';
 
 const NAME = '01-tlb-reach.ipynb';
@@ -40,6 +40,8 @@ describe(`experiments/${NAME}`, () => {
     expect(at(walk, 4096)).toBe(1);
     expect(printed(run.nb, 'sweep')).toMatch(/first knee \(L1 dTLB, 64 entries\): .* past 64 pages/);
     expect(printed(run.nb, 'sweep')).toMatch(/second knee \(STLB, 2048 entries\): .* past 2048 pages/);
+    const metrics = cell(run.nb, 'sweep').outputs.flatMap((o) => (o.output_type === 'display_data' && o.data['application/vnd.mmu-lab.metric+json'] ? [o.data['application/vnd.mmu-lab.metric+json']] : []));
+    expect(metrics).toEqual([{ name: 'knee_l1_pages', value: 64, unit: 'pages' }, { name: 'knee_stlb_pages', value: 2048, unit: 'pages' }]); // what a sweep tabulates
 
     const cost = series(chartTitled(run.nb, 'Access cost vs working set'), 'pointer chase, lru');
     expect(at(cost, 80)).toBeGreaterThan(at(cost, 64) * 2); // the STLB step
