@@ -3,11 +3,14 @@
 // Chromium, a notebook cell that streams run_workloads samples from the real kernel until the
 // live TLB hit-rate chart holds the target number of points, then zoom and pan on that chart.
 // The page records every requestAnimationFrame timestamp and long task; this prints one JSON
-// line (charts.ts's ChartsRun).
+// line (charts.ts's ChartsRun). MMU_BENCH_CHARTS_PROFILE=dir also saves Chromium CPU profiles of
+// both phases there (with each one's top functions by self time, to find what a slow frame does).
 //
 // The stream's rate: the host sends the kernel's samples in batches every 50 ms (kernel-worker.ts);
 // the cell first times a short run to pick sample_cycles so that the chart grows by about
 // POINTS_PER_S points a second, reaching the target in ~15 s whatever this machine's speed.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { startServe, type Served } from '../e2e/serve';
 import type { ChartsRun } from './charts';
@@ -19,20 +22,57 @@ const POINTS_PER_S = 6_000;
 const ZOOM_MS = 6_000;
 const LIVE = '#panel-charts section[aria-label="TLB hit rate over time"] figure.chart';
 
-/** The recorder the page runs: rAF timestamps and the live chart's points per frame, long tasks. */
-function installRecorder(sel: string): void {
-  const w = window as unknown as { __fr: { on: boolean; t: number[]; p: number[]; lt: number[] } };
-  const fr = (w.__fr = { on: false, t: [], p: [], lt: [] });
-  const tick = (ts: number): void => {
+/** Where to save the page's CPU profiles of each phase (MMU_BENCH_CHARTS_PROFILE=dir), or none. */
+const PROFILE_DIR = process.env['MMU_BENCH_CHARTS_PROFILE'];
+
+/** A CPU profile's self time per function (name and script position), the `top` longest, as text. */
+function topFunctions(profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }[]; samples: number[]; timeDeltas: number[] }, top = 25): string {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const f = byId.get(id)!.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}:${f.columnNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  return [...self].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, ms]) => `${ms.toFixed(0).padStart(7)} ms ${((100 * ms) / total).toFixed(1).padStart(5)} %  ${k}`).join('\n');
+}
+
+/** Runs `fn`, with Chromium's CPU profiler on when MMU_BENCH_CHARTS_PROFILE is set (profile and its top functions saved there). */
+async function profiled<T>(page: Page, name: string, fn: () => Promise<T>): Promise<T> {
+  if (!PROFILE_DIR) return fn();
+  const browser = page.context().browser()!;
+  await browser.startTracing(page, { path: join(PROFILE_DIR, `${name}.trace.json`), categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'cc', 'blink'] });
+  setTimeout(() => void browser.stopTracing(), 3000);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await cdp.send('Profiler.stop');
+    writeFileSync(join(PROFILE_DIR, `${name}.cpuprofile`), JSON.stringify(profile));
+    writeFileSync(join(PROFILE_DIR, `${name}.top.txt`), `${topFunctions(profile as never)}\n`);
+    await cdp.detach();
+  }
+}
+
+/**
+ * The recorder the page runs: rAF timestamps and the live chart's points per frame, long tasks.
+ * A string, not a function: tsx compiles this file with esbuild's keepNames, which would put
+ * calls to its __name() helper, undefined in the page, into a function's source.
+ */
+const RECORDER = `(() => {
+  const fr = (window.__fr = { on: false, t: [], p: [], lt: [] });
+  requestAnimationFrame(function tick(ts) {
     if (fr.on) {
       fr.t.push(ts);
-      fr.p.push(Number(document.querySelector(sel)?.getAttribute('data-points') ?? 0));
+      fr.p.push(Number(document.querySelector(${JSON.stringify(LIVE)})?.getAttribute('data-points') ?? 0));
     }
     requestAnimationFrame(tick);
-  };
-  requestAnimationFrame(tick);
+  });
   new PerformanceObserver((list) => { if (fr.on) for (const e of list.getEntries()) fr.lt.push(e.duration); }).observe({ type: 'longtask' });
-}
+})()`;
 
 /** Starts recording frames afresh. */
 async function startRecording(page: Page): Promise<void> {
@@ -79,10 +119,10 @@ const canvasPrint = (page: Page): Promise<string> => page.locator(`${LIVE} canva
 });
 
 /**
- * Phase 1: a cell streams samples (a warm-up run, a timed run that picks sample_cycles, then the
- * streaming run, which is run 3 in the chart's title) until the chart holds TARGET points; Stop.
+ * Starts phase 1: a cell streams samples (a warm-up run, a timed run that picks sample_cycles,
+ * then the streaming run, which is run 3 in the chart's title); resolves once run 3 is charted.
  */
-async function liveStream(page: Page, events: { n: number }): Promise<Pick<ChartsRun, 'live' | 'stream'> & { longTasks: number[] }> {
+async function startStream(page: Page): Promise<void> {
   await newCell(page, [
     'const fm = mm_alloc();',
     'const fb = mmap(fm, 0, 4096 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);',
@@ -95,6 +135,10 @@ async function liveStream(page: Page, events: { n: number }): Promise<Pick<Chart
   ]);
   await page.keyboard.press('Control+Enter');
   await page.waitForFunction((sel) => /\(run 3\)/.test(document.querySelector(`${sel} canvas`)?.getAttribute('aria-label') ?? ''), LIVE, { timeout: 60_000 });
+}
+
+/** Phase 1, measured: frames from run 3's first points until the chart holds TARGET points; then Stop. */
+async function recordStream(page: Page, events: { n: number }): Promise<Pick<ChartsRun, 'live' | 'stream'> & { longTasks: number[] }> {
   await startRecording(page);
   const ev0 = events.n, t0 = Date.now();
   await page.waitForFunction(([sel, n]) => Number(document.querySelector(sel as string)?.getAttribute('data-points') ?? 0) >= (n as number), [LIVE, TARGET], { timeout: 90_000, polling: 250 });
@@ -160,12 +204,13 @@ async function main(): Promise<void> {
     page.on('websocket', (ws) => ws.on('framereceived', (f) => { if (typeof f.payload === 'string' && f.payload.includes('"event":"metrics"')) events.n++; }));
     await page.goto(served.url);
     await kernelState(page, /kernel/, 60_000);
-    await page.evaluate(installRecorder, LIVE);
+    await page.evaluate(RECORDER);
     await page.keyboard.press('Alt+2');
     await page.locator('#panel-charts').waitFor();
     const startupSeconds = (Date.now() - t0) / 1000;
-    const live = await liveStream(page, events);
-    const zoom = await zoomPan(page);
+    await startStream(page);
+    const live = await profiled(page, 'live', () => recordStream(page, events));
+    const zoom = await profiled(page, 'zoom', () => zoomPan(page));
     if (problems.length) throw new Error(`charts bench: the page reported errors:\n${problems.join('\n')}`);
     const run: ChartsRun = {
       live: live.live, zoom: zoom.zoom, stream: live.stream, startupSeconds,
