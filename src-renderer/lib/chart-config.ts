@@ -12,6 +12,50 @@ export function toPoints(xs: ArrayLike<number>, ys: ArrayLike<number>): Point[] 
 }
 
 /**
+ * Chart.js points of a chart's series, kept from one update to the next so a live chart does not
+ * rebuild every point each frame: a series given the same x and y arrays as last time, grown by
+ * appending (as live metrics grow), gets only its new points converted and the same Point[]
+ * back; any other series (new arrays, shorter, or its last converted point changed) is converted
+ * afresh.
+ */
+export class PointCache {
+  private built: { x: ArrayLike<number>; y: ArrayLike<number>; points: Point[] }[] = [];
+
+  /** The points of series `i` for arrays `xs` and `ys`, extended in place when they only grew. */
+  points(i: number, xs: ArrayLike<number>, ys: ArrayLike<number>): Point[] {
+    const b = this.built[i];
+    const n = Math.min(xs.length, ys.length);
+    if (b && b.x === xs && b.y === ys && b.points.length <= n && unchangedTail(b.points, xs, ys)) {
+      for (let k = b.points.length; k < n; k++) b.points.push({ x: xs[k]!, y: ys[k]! });
+      return b.points;
+    }
+    const points = toPoints(xs, ys);
+    this.built[i] = { x: xs, y: ys, points };
+    return points;
+  }
+}
+
+/** True when the last of `points` still matches its source arrays (none: true). */
+function unchangedTail(points: readonly Point[], xs: ArrayLike<number>, ys: ArrayLike<number>): boolean {
+  const k = points.length - 1;
+  return k < 0 || (points[k]!.x === xs[k] && points[k]!.y === ys[k]);
+}
+
+/** A series' point radius: dots for scatter charts and short series, none on long lines. */
+export function pointRadius(kind: ChartSpec['kind'], n: number): number {
+  return kind === 'scatter' || n <= 50 ? 2 : 0;
+}
+
+/**
+ * A series' line width: 1.5 px, but 1 px above DECIMATE_ABOVE points, where the decimated line
+ * zigzags through every pixel column and Skia strokes a 1 px line as a hairline, several times
+ * cheaper to rasterize in software than a wider stroke (the live charts' main cost per redraw).
+ */
+export function lineWidth(n: number): number {
+  return n > DECIMATE_ABOVE ? 1 : 1.5;
+}
+
+/**
  * Above this many points in one series a line chart is decimated by Chart.js's decimation plugin
  * (min-max per pixel column, recomputed for the visible range when zoomed), so spikes survive.
  */
@@ -40,17 +84,18 @@ export interface ChartColors { text: string; grid: string }
 /**
  * The Chart.js type, data and options for `spec`: points unparsed (`parsing: false`) so the
  * decimation plugin can work on them, no animation (live charts redraw every frame), zoom and
- * pan on both axes (wheel, pinch, drag with Shift), a legend, axis titles.
+ * pan on both axes (wheel, pinch, drag with Shift), a legend, axis titles. Points come from
+ * `cache` (a live chart passes its own, so a redraw reuses the points already built).
  */
-export function chartConfig(spec: ChartSpec, colors: ChartColors) {
+export function chartConfig(spec: ChartSpec, colors: ChartColors, cache: PointCache = new PointCache()) {
   const kind = spec.kind ?? 'line';
   const datasets = spec.series.map((s, i) => ({
     label: s.name,
-    data: toPoints(s.x, s.y) as Point[],
+    data: cache.points(i, s.x, s.y),
     borderColor: seriesColor(i),
     backgroundColor: kind === 'bar' ? `${seriesColor(i)}aa` : seriesColor(i),
-    pointRadius: kind === 'scatter' || s.x.length <= 50 ? 2 : 0,
-    borderWidth: 1.5,
+    pointRadius: pointRadius(kind, s.x.length),
+    borderWidth: lineWidth(s.x.length),
     showLine: kind !== 'scatter',
     indexAxis: 'x' as const,
   }));

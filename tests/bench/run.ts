@@ -3,10 +3,11 @@
 // prints a table with PASS/FAIL against issue 3's targets and writes the figures as JSON to
 // bench-results/bench-<date>.json.
 //
-//   npm run bench                  full run (about 25 s here; 40 s with --native)
+//   npm run bench                  full run (about 25 s here, 40 s with --native, + ~45 s of charts in Chromium)
 //   npm run bench -- --quick       smoke run (about 6 s)
 //   npm run bench -- --native      also build and run tests/bench/native/*.c on the host kernel
 //   npm run bench -- --tsx         measure under tsx itself instead of an esbuild bundle
+//   npm run bench -- --charts      only the live charts in Chromium (about 45 s; skipped by --quick)
 //
 // By default this file bundles itself with esbuild (keepNames off, as the app's build leaves
 // it) and re-runs the bundle with plain node: tsx compiles with keepNames, which wraps every
@@ -24,20 +25,22 @@ import { measureShootdown } from './shootdown';
 import { measureScaling } from './scaling';
 import { measureMemory, type MemoryResult } from './memory';
 import { runNative, type NativeResult } from './native';
+import { chartsReport } from './charts';
 import { comparisons, renderReport, targets, type BenchResult } from './report';
 
-interface Options { quick: boolean; native: boolean; tsx: boolean; child: string | null }
+interface Options { quick: boolean; native: boolean; tsx: boolean; charts: boolean; child: string | null }
 
 /** The command-line options; throws on an unknown flag. */
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, native: false, tsx: false, child: null };
+  const o: Options = { quick: false, native: false, tsx: false, charts: false, child: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') o.quick = true;
     else if (a === '--native') o.native = true;
     else if (a === '--tsx') o.tsx = true;
+    else if (a === '--charts') o.charts = true;
     else if (a === '--child') o.child = argv[++i] ?? null;
-    else throw new Error(`bench: unknown option ${a} (known: --quick, --native, --tsx)`);
+    else throw new Error(`bench: unknown option ${a} (known: --quick, --native, --tsx, --charts)`);
   }
   return o;
 }
@@ -145,11 +148,16 @@ async function main(): Promise<number> {
     console.log(JSON.stringify(measureMemory(sizes.memory)));
     return 0;
   }
+  if (opts.charts) {
+    console.log(section('charts (Chromium)', () => chartsReport(false)));
+    return 0;
+  }
   if (!opts.tsx && !process.env['MMU_BENCH_BUNDLED']) return bundleAndRun(argv);
   const result = runAll(sizes, opts);
   console.log(renderReport(result));
   console.log(`\n${(await import('./sandbox')).sandboxReport(opts.quick)}`); // the SES sandbox's cost: tests/bench/sandbox.ts
   console.log(`\n${(await import('./stop')).stopReport(opts.quick)}`); // Stop of a runaway cell: tests/bench/stop.ts
+  console.log(`\n${section('charts (Chromium)', () => chartsReport(opts.quick))}`); // live charts' frame times: tests/bench/charts.ts
   console.log(`\nwrote ${writeJson(result)}`);
   return 0;
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Histogram, bucketBounds as engineBounds } from '../../src-engine/metrics/histogram';
 import { cdfFromCounts } from '../../src-renderer/lib/cdf';
 import { csvField, seriesToCsv } from '../../src-renderer/lib/csv';
-import { chartConfig, toPoints } from '../../src-renderer/lib/chart-config';
+import { PointCache, chartConfig, toPoints } from '../../src-renderer/lib/chart-config';
 import { bucketBounds, histogramBuckets } from '../../src-renderer/lib/metrics-charts';
 
 describe('chart configuration', () => {
@@ -25,6 +25,49 @@ describe('chart configuration', () => {
     expect(cfg.options.scales.x.type).toBe('logarithmic');
     expect(cfg.options.scales.y.type).toBe('linear');
     expect(chartConfig({ ...spec, kind: 'scatter' }, { text: '#000', grid: '#ccc' }).options.plugins.decimation.enabled).toBe(false);
+  });
+});
+
+describe('point cache of live charts', () => {
+  it('converts only the appended points of a growing series and hands back the same array', () => {
+    const cache = new PointCache();
+    const xs = [1, 2], ys = [10, 20];
+    const first = cache.points(0, xs, ys);
+    expect(first).toEqual([{ x: 1, y: 10 }, { x: 2, y: 20 }]);
+    const kept = first[0];
+    xs.push(3, 4); ys.push(30);
+    const grown = cache.points(0, xs, ys);
+    expect(grown).toBe(first);
+    expect(grown[0]).toBe(kept);
+    expect(grown).toEqual([{ x: 1, y: 10 }, { x: 2, y: 20 }, { x: 3, y: 30 }]);
+    ys.push(40);
+    expect(cache.points(0, xs, ys)).toEqual(toPoints(xs, ys));
+  });
+
+  it('rebuilds a series given new arrays, a shorter one, or one changed in place', () => {
+    const cache = new PointCache();
+    const xs = [1, 2, 3], ys = [4, 5, 6];
+    const first = cache.points(0, xs, ys);
+    const other = cache.points(0, [1, 2, 3], [4, 5, 6]);
+    expect(other).not.toBe(first);
+    expect(other).toEqual(first);
+    const a = [1, 2, 3], b = [7, 8, 9];
+    const before = cache.points(1, a, b);
+    b[2] = 99;
+    const after = cache.points(1, a, b);
+    expect(after).not.toBe(before);
+    expect(after[2]).toEqual({ x: 3, y: 99 });
+    a.pop();
+    expect(cache.points(1, a, b)).toEqual([{ x: 1, y: 7 }, { x: 2, y: 8 }]);
+  });
+
+  it('lets a chart configuration reuse the points already built', () => {
+    const cache = new PointCache();
+    const spec = { title: 't', series: [{ name: 's', x: [1, 2], y: [3, 4] }] };
+    const a = chartConfig(spec, { text: '#000', grid: '#ccc' }, cache).data.datasets[0]!.data;
+    spec.series[0]!.x.push(3); spec.series[0]!.y.push(5);
+    expect(chartConfig(spec, { text: '#000', grid: '#ccc' }, cache).data.datasets[0]!.data).toBe(a);
+    expect(a).toHaveLength(3);
   });
 });
 
