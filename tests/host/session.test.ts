@@ -113,3 +113,20 @@ describe('kernel session', () => {
     expect(after.executionCount).toBe(1);
   }, 60_000);
 });
+
+describe('kernel session with a small heap', () => {
+  it('ends a runaway allocation at the worker\'s memory limit, says so, and keeps working on a fresh machine', async () => {
+    const { seen, events } = recorder();
+    const s = new KernelSession('nb2', { ram_mb: 16 }, events, { memoryMb: 96, typecheck: false, cellNumber: (id) => Number(id.slice(1)) });
+    try {
+      await s.runCell({ cellId: 'c1', source: 'const mm = mm_alloc();' });
+      const r = await s.runCell({ cellId: 'c2', source: 'const keep: number[][] = [];\nfor (;;) keep.push(new Array(1 << 16).fill(1.5));' });
+      expect(r).toMatchObject({ status: 'error', machineReset: true, error: { name: 'MemoryLimit' } });
+      expect(seen.resets.map((e) => e.reason)).toEqual(['memory-limit']);
+      const after = await s.runCell({ cellId: 'c3', source: 'print(typeof (globalThis as any).mm, machine_config().ram_mb);' });
+      expect(printed(after)).toBe('undefined 16\n');
+    } finally {
+      await s.dispose();
+    }
+  }, 90_000);
+});
