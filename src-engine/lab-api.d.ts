@@ -715,7 +715,7 @@ declare const ENODEV: number;
 declare const EINVAL: number;
 /** ENOSPC = 0x1c: no space left (e.g. the swap device is full). */
 declare const ENOSPC: number;
-/** ENOSYS = 0x26: not implemented. */
+/** ENOSYS = 0x26: no such system call or operation (the kernel does not provide it). */
 declare const ENOSYS: number;
 
 // vm_flags bits (vma.vm_flags)
