@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { loadNotebook, saveNotebook } from '../notebook/store';
-import { newNotebook, parseNotebook, joinSource, type Notebook } from '../notebook/notebook';
+import { newNotebook, notebookMachine, parseNotebook, joinSource, type Notebook } from '../notebook/notebook';
 import { KernelSession, type SessionOptions } from '../kernel/session';
 import { configView, machineParams } from '../kernel/params-view';
 import { RecentFiles } from './recent';
@@ -126,8 +126,9 @@ export class LabHost implements HostMethods {
   /** Registers an open notebook with a fresh kernel session and returns what the renderer gets. */
   private open(notebook: NbNotebook, name: string, path: string | null, origin: NotebookOrigin, dirty: boolean): OpenedNotebook {
     const id = `nb${++this.ids}`;
-    let machine = (notebook.metadata.mmu_lab?.machine ?? {}) as Partial<MachineConfig>;
+    let machine: Partial<MachineConfig>;
     try {
+      machine = notebookMachine(notebook) as Partial<MachineConfig>; // the seed of older files' metadata.mmu_lab.seed too
       configView(machine);
     } catch (e) {
       process.stderr.write(`mmu-lab: ${name}: ${(e as Error).message}; using the default machine\n`);

@@ -28,7 +28,11 @@ export interface MarkdownCell { id: string; cell_type: 'markdown'; metadata: Rec
 export interface RawCell { id: string; cell_type: 'raw'; metadata: Record<string, unknown>; source: MultilineString }
 export type Cell = CodeCell | MarkdownCell | RawCell;
 
-/** What the lab keeps in notebook.metadata.mmu_lab. */
+/**
+ * What the lab keeps in notebook.metadata.mmu_lab. The seed lives in `machine` (the lab writes
+ * it there); a top-level `seed` is read, as the seed when `machine` has none, for files that
+ * carry one (notebookMachine).
+ */
 export interface LabMetadata { version: string; machine: Record<string, unknown>; seed?: number }
 
 export interface Notebook {
@@ -59,7 +63,7 @@ export function splitSource(text: string): string[] {
 /** A multiline string joined back into one string. */
 export const joinSource = (s: MultilineString): string => (Array.isArray(s) ? s.join('') : s);
 
-/** A new, empty TypeScript notebook for a machine configuration. */
+/** A new, empty TypeScript notebook for a machine configuration (and `seed`, when given, as its seed). */
 export function newNotebook(machine: Record<string, unknown> = {}, seed?: number): Notebook {
   return {
     nbformat: 4,
@@ -67,7 +71,7 @@ export function newNotebook(machine: Record<string, unknown> = {}, seed?: number
     metadata: {
       kernelspec: { name: 'mmu-lab', display_name: 'MMU Lab (TypeScript)', language: 'typescript' },
       language_info: { name: 'typescript', file_extension: '.ts', mimetype: 'text/x-typescript' },
-      mmu_lab: { version: LAB_VERSION, machine: { ...machine }, ...(seed === undefined ? {} : { seed }) },
+      mmu_lab: { version: LAB_VERSION, machine: seed === undefined ? { ...machine } : { ...machine, seed } },
     },
     cells: [],
   };

@@ -166,6 +166,9 @@ describe('dispatch: every handler', () => {
     expect(code(await dispatch(host, 'openExample', ['missing.ipynb']))).toBe('not-found');
     const dropped = value<OpenedNotebook>(await dispatch(host, 'openNotebookContent', ['dropped.ipynb', notebookText('d')]));
     expect(dropped).toMatchObject({ name: 'dropped.ipynb', path: null, origin: 'dropped' });
+    const seeded = JSON.parse(notebookText('s')) as { metadata: { mmu_lab: { seed?: number } } };
+    seeded.metadata.mmu_lab.seed = 9; // a file that keeps its seed beside the machine
+    expect(value<OpenedNotebook>(await dispatch(host, 'openNotebookContent', ['seeded.ipynb', JSON.stringify(seeded)])).machine.seed).toBe(9);
     expect(code(await dispatch(host, 'openNotebookContent', ['x.ipynb', '{not json']))).toBe('format');
     expect(code(await dispatch(host, 'openNotebookContent', ['x.ipynb', JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: { language_info: { name: 'python' } }, cells: [] })]))).toBe('format');
     expect(code(await dispatch(host, 'openNotebookContent', ['../x.ipynb', notebookText()]))).toBe('bad-request');

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newNotebook, codeCell, markdownCell, serializeNotebook, parseNotebook, schemaProblems, injectParameters, splitSource,
-  stableStringify, NotebookFormatError, CHART_MIME, notebookMachine, type Notebook } from '../../src-main/notebook/notebook';
+  stableStringify, NotebookFormatError, CHART_MIME, LAB_VERSION, notebookMachine, type Notebook } from '../../src-main/notebook/notebook';
 import { saveNotebook, loadNotebook, writeFileAtomic } from '../../src-main/notebook/store';
 
 /** A notebook with every kind of cell and output the lab writes. */
@@ -30,7 +30,7 @@ describe('nbformat 4.5', () => {
     expect(schemaProblems(nb)).toEqual([]);
     const text = serializeNotebook(nb);
     const back = parseNotebook(text);
-    expect(back.metadata.mmu_lab).toEqual({ version: '0.1.0', machine: { ram_mb: 64, cpus: 2 }, seed: 7 });
+    expect(back.metadata.mmu_lab).toEqual({ version: '0.1.0', machine: { ram_mb: 64, cpus: 2, seed: 7 } });
     expect(serializeNotebook(back)).toBe(text);
   });
 
@@ -120,7 +120,12 @@ describe('the machine a notebook runs on', () => {
     expect(notebookMachine(newNotebook({ ram_mb: 64 }, 7))).toEqual({ ram_mb: 64, seed: 7 });
     expect(notebookMachine(newNotebook({ ram_mb: 64, seed: 7 }, 7))).toEqual({ ram_mb: 64, seed: 7 });
     expect(notebookMachine(newNotebook({ cpus: 2 }))).toEqual({ cpus: 2 });
-    expect(() => notebookMachine(newNotebook({ seed: 1 }, 2))).toThrow(/metadata.mmu_lab.seed is 2 but metadata.mmu_lab.machine.seed is 1/);
+    expect(newNotebook({ cpus: 2 }, 7).metadata.mmu_lab).toEqual({ version: LAB_VERSION, machine: { cpus: 2, seed: 7 } }); // one place for the seed
+    const older = newNotebook({ ram_mb: 64 });
+    older.metadata.mmu_lab!.seed = 5; // a file that keeps its seed beside the machine
+    expect(notebookMachine(older)).toEqual({ ram_mb: 64, seed: 5 });
+    older.metadata.mmu_lab!.machine['seed'] = 1;
+    expect(() => notebookMachine(older)).toThrow(/metadata.mmu_lab.seed is 5 but metadata.mmu_lab.machine.seed is 1/);
   });
 
   it('a run honours the seed of the metadata (Math.random is seeded by it)', async () => {
@@ -129,7 +134,8 @@ describe('the machine a notebook runs on', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mmu-seed-'));
     /** What `print(Math.random())` prints in a notebook whose metadata names only `seed`. */
     const draw = async (seed: number): Promise<string> => {
-      const nb = newNotebook({ ram_mb: 16 }, seed);
+      const nb = newNotebook({ ram_mb: 16 });
+      nb.metadata.mmu_lab!.seed = seed; // only in the top-level field
       nb.cells.push(codeCell('print(Math.random());'));
       const path = join(dir, `seed-${seed}.ipynb`);
       saveNotebook(path, nb);
