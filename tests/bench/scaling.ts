@@ -30,8 +30,11 @@ export interface ScalingResult {
 
 const REGION_PAGES = 32;
 
-/** Untimed runs of the measured size before each row's repetitions. */
-const WARM_RUNS = 3;
+/** Untimed runs of the measured size before each row's repetitions: at least MIN, at most MAX. */
+const WARM_RUNS_MIN = 3;
+const WARM_RUNS_MAX = 12;
+/** A warm run counts as settled when it is within this fraction of the best rate seen so far. */
+const SETTLED = 0.05;
 
 /** A lab of `cpus` CPUs in `mode` whose mm has one populated 32-page region per CPU. */
 function scalingLab(cpus: number, mode: MachineConfig['mode']): { lab: Lab; mm: ReturnType<Lab['mm_alloc']> } {
@@ -48,6 +51,22 @@ function scalingLab(cpus: number, mode: MachineConfig['mode']): { lab: Lab; mm: 
 const jobsFor = (cpus: number, total: number, seed: number) =>
   Array.from({ length: cpus }, (_, c) => chase(CHASE_BASE + c * REGION_PAGES * PAGE, REGION_PAGES, Math.ceil(total / cpus), seed + c));
 
+/**
+ * Untimed runs of the measured size until the rate settles: fresh workers reach their speed
+ * only after a few runs (the first 2-5 ran 20-50% slower here, while V8's background compilers
+ * shared the 2 cores with them). Settled = two runs in a row within SETTLED of the best rate,
+ * after at least WARM_RUNS_MIN runs; WARM_RUNS_MAX bounds the wait on a noisy machine.
+ */
+function warmUntilSettled(lab: Lab, mm: ReturnType<Lab['mm_alloc']>, cpus: number, total: number): void {
+  let best = 0, steady = 0;
+  for (let w = 0; w < WARM_RUNS_MAX && (w < WARM_RUNS_MIN || steady < 2); w++) {
+    const { ns, res } = timedRun(lab, mm, jobsFor(cpus, total, 1000 + w));
+    const rate = counter(res, 'accesses') / ns;
+    steady = rate >= best * (1 - SETTLED) ? steady + 1 : 0;
+    best = Math.max(best, rate);
+  }
+}
+
 /** Rows for every CPU count in `mode`, the same total accesses each (sized on one CPU). */
 export function measureScalingRows(sizes: BenchSizes, mode: MachineConfig['mode']): ScalingRow[] {
   const one = scalingLab(1, mode);
@@ -58,9 +77,7 @@ export function measureScalingRows(sizes: BenchSizes, mode: MachineConfig['mode'
   for (const cpus of sizes.scalingCpus) {
     const { lab, mm } = cpus === 1 ? one : scalingLab(cpus, mode);
     if (cpus !== 1) timedRun(lab, mm, jobsFor(cpus, 100_000, 1)); // warm-up: starts the CPU workers, JITs them
-    // Runs of the measured size until the rate settles: fresh workers reach their speed only
-    // after a few runs (the first 2-3 were 20-50% slower, whatever the warm-up before them).
-    for (let w = 0; w < WARM_RUNS; w++) timedRun(lab, mm, jobsFor(cpus, total, 1000 + w));
+    warmUntilSettled(lab, mm, cpus, total);
     let simRate = 0;
     const host = repeat(sizes.reps, (i) => {
       const { ns, res } = timedRun(lab, mm, jobsFor(cpus, total, 10 * i + 3));
