@@ -88,6 +88,12 @@ export interface OpenedNotebook {
   dirty: boolean;
   /** The machine config the notebook's kernel runs: its metadata merged over the defaults. */
   machine: MachineConfig;
+  /**
+   * Why the notebook's own machine config (metadata.mmu_lab.machine) could not be used, when it
+   * could not: the kernel then runs the default machine. Null when the config was used. The
+   * notebook's metadata is left as it was; only a change in the machine panel replaces it.
+   */
+  machineProblem: string | null;
 }
 
 /** An entry of the recent-files list (most recent first). */

@@ -56,6 +56,8 @@ interface Doc {
   recoveryId: string;
   autosaved: boolean;
   session: KernelSession;
+  /** Why the notebook's machine config was not used (see OpenedNotebook.machineProblem), or null. */
+  machineProblem: string | null;
 }
 
 const SAFE_NAME = /^[^/\\:*?"<>|\0]{1,200}$/;
@@ -126,12 +128,12 @@ export class LabHost implements HostMethods {
   /** Registers an open notebook with a fresh kernel session and returns what the renderer gets. */
   private open(notebook: NbNotebook, name: string, path: string | null, origin: NotebookOrigin, dirty: boolean): OpenedNotebook {
     const id = `nb${++this.ids}`;
-    let machine: Partial<MachineConfig>;
+    let machine: Partial<MachineConfig>, machineProblem: string | null = null;
     try {
       machine = notebookMachine(notebook) as Partial<MachineConfig>; // the seed of older files' metadata.mmu_lab.seed too
       configView(machine);
     } catch (e) {
-      process.stderr.write(`mmu-lab: ${name}: ${(e as Error).message}; using the default machine\n`);
+      machineProblem = (e as Error).message;
       machine = {};
     }
     const session = new KernelSession(id, machine, {
@@ -139,7 +141,7 @@ export class LabHost implements HostMethods {
       cellOutput: (e) => this.emit('cellOutput', e), diagnostics: (e) => this.emit('diagnostics', e),
       metrics: (e) => this.emit('metrics', e), machineReset: (e) => this.emit('machineReset', e),
     }, { ...this.options.session, cellNumber: (cellId) => this.cellNumber(id, cellId) });
-    const doc: Doc = { id, name, path, origin, notebook, dirty, recoveryId: RecoveryStore.newId(), autosaved: !dirty, session };
+    const doc: Doc = { id, name, path, origin, notebook, dirty, recoveryId: RecoveryStore.newId(), autosaved: !dirty, session, machineProblem };
     this.docs.set(id, doc);
     if (path) this.recent.add(path);
     if (dirty) this.autosaveDoc(doc);
@@ -149,7 +151,7 @@ export class LabHost implements HostMethods {
 
   /** The renderer's view of an open notebook. */
   private describe(doc: Doc): OpenedNotebook {
-    return { id: doc.id, name: doc.name, path: doc.path, origin: doc.origin, notebook: doc.notebook, dirty: doc.dirty, machine: doc.session.getConfig().config };
+    return { id: doc.id, name: doc.name, path: doc.path, origin: doc.origin, notebook: doc.notebook, dirty: doc.dirty, machine: doc.session.getConfig().config, machineProblem: doc.machineProblem };
   }
 
   /** The 1-based position of a cell in an open notebook, or null. */
@@ -384,9 +386,11 @@ export class LabHost implements HostMethods {
 
   /** Rebuilds the notebook's machine on `config`; 'config' for a bad key or value, the old machine untouched. */
   async setMachineConfig(id: NotebookId, config: Partial<MachineConfig>) {
-    const session = this.doc(id).session;
+    const doc = this.doc(id);
     LabHost.checkConfig(config);
-    return session.restart(config, 'config');
+    const view = await doc.session.restart(config, 'config');
+    doc.machineProblem = null;
+    return view;
   }
 
   /** Throws 'config' naming the bad key or value of a partial machine config. */

@@ -61,6 +61,8 @@ export const useNotebookStore = defineStore('notebook', () => {
     dirty.value = nb.dirty;
     selectedId.value = cells.value[0]?.id ?? null;
     editingMarkdown.value = null;
+    notice.value = nb.machineProblem === null ? null
+      : `${nb.name}: its machine config could not be used (${nb.machineProblem}), so it runs on the default machine. Its metadata is kept until you change the machine panel.`;
     for (const cb of openedListeners) cb(nb);
   }
 

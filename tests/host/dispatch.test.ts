@@ -169,6 +169,17 @@ describe('dispatch: every handler', () => {
     const seeded = JSON.parse(notebookText('s')) as { metadata: { mmu_lab: { seed?: number } } };
     seeded.metadata.mmu_lab.seed = 9; // a file that keeps its seed beside the machine
     expect(value<OpenedNotebook>(await dispatch(host, 'openNotebookContent', ['seeded.ipynb', JSON.stringify(seeded)])).machine.seed).toBe(9);
+    expect(dropped.machineProblem).toBeNull();
+    const bad = JSON.parse(notebookText('b')) as { metadata: { mmu_lab: { machine: Record<string, unknown> } } };
+    bad.metadata.mmu_lab.machine = { cpus: 1000, ram_mb: 16 }; // past the 64-CPU limit: the machine cannot boot
+    const opened = value<OpenedNotebook>(await dispatch(host, 'openNotebookContent', ['bad-machine.ipynb', JSON.stringify(bad)]));
+    expect(opened.machineProblem).toMatch(/cpus/);
+    expect(opened.machine.cpus).not.toBe(1000); // the default machine runs it
+    expect(opened.machine.ram_mb).not.toBe(16);
+    expect(opened.notebook.metadata['mmu_lab']).toEqual(bad.metadata.mmu_lab); // its metadata is kept as it was
+    value(await dispatch(host, 'setMachineConfig', [opened.id, { cpus: 2 }]));
+    const listed = value<OpenedNotebook[]>(await dispatch(host, 'listOpen', [])).find((o) => o.id === opened.id)!;
+    expect(listed.machineProblem).toBeNull(); // a machine set in the panel replaces the problem
     expect(code(await dispatch(host, 'openNotebookContent', ['x.ipynb', '{not json']))).toBe('format');
     expect(code(await dispatch(host, 'openNotebookContent', ['x.ipynb', JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: { language_info: { name: 'python' } }, cells: [] })]))).toBe('format');
     expect(code(await dispatch(host, 'openNotebookContent', ['../x.ipynb', notebookText()]))).toBe('bad-request');

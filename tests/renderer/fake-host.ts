@@ -117,6 +117,7 @@ export function sampleNotebook(id = 'nb1'): OpenedNotebook {
   return {
     id, name: 'sample.ipynb', path: null, origin: 'example', dirty: false,
     machine: { cpus: 1 } as OpenedNotebook['machine'],
+    machineProblem: null,
     notebook: {
       nbformat: 4, nbformat_minor: 5,
       metadata: { mmu_lab: { version: '0.1.0', machine: {} } },

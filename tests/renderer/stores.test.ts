@@ -40,6 +40,17 @@ describe('notebook store', () => {
     expect(nb.selectedId).toBe('md');
   });
 
+  it('says so when a notebook\'s machine config could not be used, and not otherwise', async () => {
+    const { nb } = await start();
+    expect(nb.notice).toBeNull();
+    const bad = { ...sampleNotebook('nb2'), name: 'bad.ipynb', machineProblem: 'cpus: 1000 is above the maximum 64' };
+    host.opened = bad;
+    await nb.newNotebook();
+    expect(nb.notice).toContain('bad.ipynb');
+    expect(nb.notice).toContain('cpus: 1000 is above the maximum 64');
+    expect(nb.notice).toContain('default machine');
+  });
+
   it('marks an edit unsaved and tells the host once after the pause', async () => {
     const { nb } = await start();
     nb.setSource('a', 'const x = 2;');
