@@ -102,6 +102,20 @@ test('open an example, run all, and see charts drawn from real data', async () =
   await shot('charts-panel');
 });
 
+test('an example opened after another notebook shows no type errors: its cells see each other\'s declarations', async () => {
+  page.once('dialog', (d) => void d.accept()); // discard the run example's outputs
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await expect(page.locator('section.cell.code')).toHaveCount(1);
+  await page.getByRole('button', { name: 'Open…' }).click();
+  await page.locator('dialog button.example[data-example="01-tlb-reach.ipynb"]').click();
+  await expect(page.locator('dialog[open]')).toHaveCount(0);
+  // Cell 2 uses max_pages, which cell 1 declares: it was once checked before cell 1 existed and kept the error.
+  const second = page.locator('section.cell.code').nth(1);
+  await expect(second.locator('.view-lines')).toContainText('max_pages');
+  await page.waitForTimeout(2_000); // Monaco's check of each cell, and the re-check of all of them
+  await expect(page.locator('section.cell.code .squiggly-error')).toHaveCount(0, { timeout: 15_000 });
+});
+
 test('type code and get completion, signature help and hover docs from the lab declarations', async () => {
   await newCodeCell();
   await page.keyboard.type('const mm = mm_al');
