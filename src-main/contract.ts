@@ -105,7 +105,7 @@ export interface ExampleEntry {
   id: string;
   /** The first markdown heading of the notebook, or the file name. */
   title: string;
-  /** The first paragraph after that heading ('' when none). */
+  /** The paragraph after that heading as plain text, cut to about 400 characters ('' when none). */
   description: string;
 }
 

@@ -5,7 +5,8 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { loadNotebook, saveNotebook } from '../notebook/store';
-import { newNotebook, notebookMachine, parseNotebook, joinSource, type Notebook } from '../notebook/notebook';
+import { newNotebook, notebookMachine, parseNotebook, type Notebook } from '../notebook/notebook';
+import { exampleSummary } from './example-summary';
 import { KernelSession, type SessionOptions } from '../kernel/session';
 import { configView, machineParams } from '../kernel/params-view';
 import { RecentFiles } from './recent';
@@ -225,21 +226,12 @@ export class LabHost implements HostMethods {
     const out: ExampleEntry[] = [];
     for (const f of files) {
       try {
-        out.push({ id: f, ...LabHost.summary(parseNotebook(readFileSync(join(this.options.examplesDir, f), 'utf8')), f) });
+        out.push({ id: f, ...exampleSummary(parseNotebook(readFileSync(join(this.options.examplesDir, f), 'utf8')), f) });
       } catch (e) {
         process.stderr.write(`mmu-lab: skipping example ${f}: ${(e as Error).message}\n`);
       }
     }
     return out;
-  }
-
-  /** The first markdown heading of a notebook and the paragraph after it. */
-  private static summary(nb: Notebook, file: string): { title: string; description: string } {
-    const md = nb.cells.filter((c) => c.cell_type === 'markdown').map((c) => joinSource(c.source)).join('\n\n');
-    const heading = /^#+\s+(.+)$/m.exec(md);
-    const after = heading ? md.slice(heading.index + heading[0].length) : md;
-    const para = after.split(/\n\s*\n/).map((p) => p.trim()).find((p) => p && !p.startsWith('#')) ?? '';
-    return { title: heading ? heading[1]!.trim() : file, description: para.replace(/\s+/g, ' ') };
   }
 
   /** Opens an example as an unsaved copy; 'not-found' for a name that is not one. */
