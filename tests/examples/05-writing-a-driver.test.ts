@@ -16,7 +16,7 @@ describe('experiments/05-writing-a-driver.ipynb', () => {
     expect(flags.get('mmio-bar')).toBe('VM_SHARED|VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP');
     expect(flags.get('ring')).toBe('VM_SHARED|VM_MIXEDMAP');
     // After the touch, every page of every device has its pte.
-    const rows = tableRows(run.nb, 'driver-07', 'ptes after the touch');
+    const rows = tableRows(run.nb, 'driver-07', 'The ptes after the touch');
     expect(rows).toHaveLength(12);
     for (let i = 0; i < 4; i++) {
       expect(rows[i]).toEqual({ device: 'mmio-bar', page: i, 'pte present': true, pfn: `0x${(0xc0000 + i).toString(16)}`, special: true, 'pte flags': 'P|RW|US|PCD|A|SPECIAL' });
@@ -24,7 +24,7 @@ describe('experiments/05-writing-a-driver.ipynb', () => {
       expect(Number(rows[4 + i]!['pfn'])).toBeLessThan(0xc0000);
       expect(rows[8 + i]).toEqual({ device: 'lazy-pfn', page: i, 'pte present': true, pfn: `0x${(0xc0010 + i).toString(16)}`, special: true, 'pte flags': 'P|RW|US|A|SPECIAL' });
     }
-    const before = tableRows(run.nb, 'driver-05', 'ptes after mmap');
+    const before = tableRows(run.nb, 'driver-05', 'The ptes right after mmap');
     expect(before.filter((r) => r['device'] === 'lazy-pfn')).toEqual([0, 1, 2, 3].map((page) => ({ device: 'lazy-pfn', page, 'pte present': false, pfn: null, special: null, 'pte flags': null }))); // nothing before the touch
     expect(line(run, /^ring page 0: page_count (\d) .*page_mapcount (\d); MM_FILEPAGES (\d)/).slice(1)).toEqual(['2', '1', '4']);
     expect(line(run, /^reading every page of each device: (.*) \(types/)[1]).toBe('mmio-bar 0 faults, ring 0 faults, lazy-pfn 4 faults');
