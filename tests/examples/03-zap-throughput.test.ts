@@ -3,7 +3,7 @@
 // once per page table, ranges past 33 pages are flushed whole, the IPI of each flush is
 // amortised over the range, and the large-range costs match the host's (RESULTS.md §4).
 import { describe, it, expect } from 'vitest';
-import { runExample, chartTitled, series, printed, errors, simulatedOutputs, examplePath, cell, type ExampleRun } from './run-notebook-a';
+import { runExample, chartTitled, series, printed, tableRows, errors, simulatedOutputs, examplePath, cell, type ExampleRun } from './run-notebook-a';
 import { loadNotebook } from '../../src-main/notebook/store';
 import { joinSource, splitSource } from '../../src-main/notebook/notebook';
 
@@ -13,10 +13,8 @@ interface Row { memory: string; api: string; pages: number; zapped: number; cpp:
 
 /** The rows of the notebook's table (cell 'measure'). */
 function table(run: ExampleRun): Row[] {
-  return printed(run.nb, 'measure').split('\n').flatMap((line) => {
-    const m = /^(anon|file)\s+(\S+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s+[\d.]+\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$/.exec(line);
-    return m ? [{ memory: m[1]!, api: m[2]!, pages: Number(m[3]), zapped: Number(m[4]), cpp: Number(m[5]), flushes: Number(m[6]), full: Number(m[7]), rangedPages: Number(m[8]), ipis: Number(m[9]) }] : [];
-  });
+  return tableRows(run.nb, 'measure').map((r) => ({ memory: String(r['memory']), api: String(r['api']), pages: Number(r['pages']), zapped: Number(r['pages zapped']),
+    cpp: Number(r['cycles/page']), flushes: Number(r['TLB flushes']), full: Number(r['full flushes']), rangedPages: Number(r['pages flushed by range']), ipis: Number(r['IPIs']) }));
 }
 
 /** The row of one case and size (throws when it is missing). */
@@ -42,6 +40,7 @@ describe(`experiments/${NAME}`, () => {
     expectRan(run);
     const rows = table(run);
     expect(rows).toHaveLength(7 * 9);
+    for (const r of tableRows(run.nb, 'measure')) expect(typeof r['cycles/page'], 'numbers stored as numbers').toBe('number');
     expect(printed(run.nb, 'measure')).toMatch(/invariants: ok\n$/);
     expect(printed(run.nb, 'measure')).not.toMatch(/traced flushes but/); // trace and counters agree
     for (const r of rows) {
@@ -74,11 +73,13 @@ describe(`experiments/${NAME}`, () => {
     const flushChart = chartTitled(run.nb, 'mmu_gather TLB flushes per zap');
     expect(series(flushChart, 'anon MADV_DONTNEED').y).toEqual(rows.filter((r) => r.memory === 'anon' && r.api === 'MADV_DONTNEED').map((r) => r.flushes));
     expect(chartTitled(run.nb, 'Zap throughput').series).toHaveLength(7);
+    const compare = tableRows(run.nb, 'compare');
     for (const [key, host] of [['anon MADV_DONTNEED', 368], ['anon munmap', 386], ['file MADV_DONTNEED', 188], ['file munmap', 180]] as const) {
-      const m = new RegExp(`^${key}\\s+model\\s+(\\d+) ns/page`, 'm').exec(printed(run.nb, 'compare'));
-      expect(m, key).not.toBeNull();
-      expect(Number(m![1]) / host, key).toBeGreaterThan(0.8);
-      expect(Number(m![1]) / host, key).toBeLessThan(1.25);
+      const r = compare.find((x) => x['case'] === key);
+      expect(r, key).toBeDefined();
+      expect(r!['host ns/page'], key).toBe(host);
+      expect(Number(r!['model ns/page']) / host, key).toBeGreaterThan(0.8);
+      expect(Number(r!['model ns/page']) / host, key).toBeLessThan(1.25);
     }
 
     expect(simulatedOutputs(run.nb), `stored outputs are stale: run npx mmu-lab run experiments/${NAME} -o experiments/${NAME}`)

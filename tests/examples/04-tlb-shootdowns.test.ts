@@ -2,7 +2,7 @@
 // claims: munmap's cost grows by one IPI per CPU running the process, and flushes switch from
 // ranged (pages: k) to full (pages: -1) past the 33-page ceiling, costing refill walks after.
 import { describe, it, expect } from 'vitest';
-import { runExample, chartTitled, series, printed, errors, simulatedOutputs, examplePath, cell, type ExampleRun } from './run-notebook-a';
+import { runExample, chartTitled, series, tableRows, errors, simulatedOutputs, examplePath, cell, type ExampleRun } from './run-notebook-a';
 import { loadNotebook } from '../../src-main/notebook/store';
 import { joinSource, splitSource } from '../../src-main/notebook/notebook';
 import { PARAMS } from '../../src-engine/params';
@@ -14,18 +14,14 @@ interface Ceiling { pages: number; local: number; remote: number; walks: number 
 
 /** Part 1's table (cell 'scaling'). */
 function scaling(run: ExampleRun): Scaling[] {
-  return printed(run.nb, 'scaling').split('\n').flatMap((l) => {
-    const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+[\d.]+$/.exec(l);
-    return m ? [{ pages: Number(m[1]), cpus: Number(m[2]), ipis: Number(m[3]), sender: Number(m[4]), total: Number(m[5]) }] : [];
-  });
+  return tableRows(run.nb, 'scaling', 'One munmap').map((r) => ({ pages: Number(r['pages unmapped']), cpus: Number(r['CPUs']), ipis: Number(r['IPIs']),
+    sender: Number(r['munmap cycles (CPU 0)']), total: Number(r['cycles, all CPUs']) }));
 }
 
 /** Part 2's table (cell 'ceiling'). */
 function ceiling(run: ExampleRun): Ceiling[] {
-  return printed(run.nb, 'ceiling').split('\n').flatMap((l) => {
-    const m = /^\s*(\d+)\s+(-?\d+), (-?\d+)\s+(\d+)\s+\d+$/.exec(l);
-    return m ? [{ pages: Number(m[1]), local: Number(m[2]), remote: Number(m[3]), walks: Number(m[4]) }] : [];
-  });
+  return tableRows(run.nb, 'ceiling').map((r) => ({ pages: Number(r['pages unmapped']), local: Number(r['tlb_flush pages, CPU 0']),
+    remote: Number(r['tlb_flush pages, CPU 1']), walks: Number(r['page walks to refill (both CPUs)']) }));
 }
 
 /** Fail with the CLI's stderr when the run failed. */
@@ -58,9 +54,9 @@ describe(`experiments/${NAME}`, () => {
     expectIpiSlope(rows, PARAMS.cost_ipi_send.default, PARAMS.cost_ipi_receive.default);
     const one = rows.filter((r) => r.pages === 1);
     expect(one[3]!.sender).toBeGreaterThan(10 * one[0]!.sender); // for a small unmap the shootdowns dominate
-    const events = printed(run.nb, 'scaling').split('\n').filter((l) => /^ {2}cpu \d/.test(l));
-    expect(events).toEqual(['  cpu 0  TLB_LOCAL_MM_SHOOTDOWN   pages 1', '  cpu 0  TLB_REMOTE_SEND_IPI      pages 1',
-      ...[1, 2, 3, 4, 5, 6, 7].map((c) => `  cpu ${c}  TLB_REMOTE_SHOOTDOWN     pages 1`)]);
+    const events = tableRows(run.nb, 'scaling', 'The tlb_flush events of one 1-page munmap on 8 CPUs');
+    expect(events).toEqual([{ CPU: 0, reason: 'TLB_LOCAL_MM_SHOOTDOWN', 'pages (-1: full flush)': 1 }, { CPU: 0, reason: 'TLB_REMOTE_SEND_IPI', 'pages (-1: full flush)': 1 },
+      ...[1, 2, 3, 4, 5, 6, 7].map((c) => ({ CPU: c, reason: 'TLB_REMOTE_SHOOTDOWN', 'pages (-1: full flush)': 1 }))]);
     const cost = chartTitled(run.nb, 'munmap cost vs CPUs');
     expect(series(cost, '1 page: the unmapping CPU')).toEqual({ name: '1 page: the unmapping CPU', x: [1, 2, 4, 8], y: one.map((r) => r.sender) });
 

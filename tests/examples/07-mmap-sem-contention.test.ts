@@ -2,21 +2,21 @@
 // and unmaps, faults wait for mmap_sem, more so as the CPUs grow; without it nothing waits.
 import { describe, it, expect } from 'vitest';
 import { runNotebook, type NotebookRun } from './run-notebook-b';
+import { tableRows, simulatedOutputs, examplePath } from './run-notebook-a';
+import { loadNotebook } from '../../src-main/notebook/store';
 
 const NB = '07-mmap-sem-contention.ipynb';
 
 interface Row { cpus: number; mapper: boolean; faultsPerS: number; contended: number; waitCycles: number; meanWait: number }
 
-/** The result table's rows. */
+/** The result table's rows (cell mmapsem-02; its counter columns name the counters' units). */
 function rows(run: NotebookRun): Row[] {
-  return run.lines.filter((l) => /^\d+ +(yes|no) /.test(l)).map((l) => {
-    const f = l.split(/ +/);
-    return { cpus: Number(f[0]), mapper: f[1] === 'yes', faultsPerS: Number(f[4]), contended: Number(f[5]), waitCycles: Number(f[6]), meanWait: Number(f[7]) };
-  });
+  return tableRows(run.nb, 'mmapsem-02').map((r) => ({ cpus: Number(r['faulting CPUs']), mapper: r['mapper'] === true, faultsPerS: Number(r['faults/s (sim)']),
+    contended: Number(r['lock_contended.mmap_sem (acquisitions)']), waitCycles: Number(r['lock_wait_cycles.mmap_sem (cycles)']), meanWait: Number(r['mean wait (cycles per contended fault)']) }));
 }
 
 describe('experiments/07-mmap-sem-contention.ipynb', () => {
-  it('lock wait grows with the CPUs while the mapper runs, is zero without it, and costs throughput', async () => {
+  it('lock wait grows with the CPUs while the mapper runs, is zero without it, and costs throughput, as stored', async () => {
     const run = await runNotebook(NB);
     expect(run.errors).toEqual([]);
     expect(run.status).toBe(0);
@@ -31,15 +31,19 @@ describe('experiments/07-mmap-sem-contention.ipynb', () => {
     expect(withMapper[3]!.meanWait).toBeGreaterThan(withMapper[0]!.meanWait); // each munmap shoots down more CPUs
     for (let i = 0; i < without.length; i++) expect(withMapper[i]!.faultsPerS).toBeLessThan(without[i]!.faultsPerS);
     expect(without[3]!.faultsPerS / without[0]!.faultsPerS).toBeCloseTo(8, 1); // no shared lock: linear scaling
-    expect(run.lines[0]).toMatch(/lock_contended.mmap_sem in acquisitions, lock_wait_cycles.mmap_sem in cycles/);
+    expect(Object.keys(tableRows(run.nb, 'mmapsem-02')[0]!)).toEqual(expect.arrayContaining(['lock_contended.mmap_sem (acquisitions)', 'lock_wait_cycles.mmap_sem (cycles)']));
+    expect(r.map((x) => x.mapper)).toEqual([false, true, false, true, false, true, false, true]);
     expect(run.charts.map((c) => c.title)).toEqual(['Fault throughput (simulated time)', 'Time faults waited for mmap_sem']);
     expect(run.charts[1]!.series[0]!.y).toEqual(withMapper.map((x) => x.waitCycles));
+
+    expect(simulatedOutputs(run.nb), `stored outputs are stale: run npx mmu-lab run experiments/${NB}`)
+      .toEqual(simulatedOutputs(loadNotebook(examplePath(NB))));
   });
 
   it('reproduces: the same seed gives the same table', async () => {
     const a = await runNotebook(NB, ['-p', 'faults_per_cpu=256', '--no-typecheck']);
     const b = await runNotebook(NB, ['-p', 'faults_per_cpu=256', '--no-typecheck']);
     expect(rows(a).length).toBe(8);
-    expect(rows(a)).toEqual(rows(b));
+    expect(tableRows(a.nb, 'mmapsem-02')).toEqual(tableRows(b.nb, 'mmapsem-02')); // every column, not only the parsed ones
   });
 });

@@ -83,13 +83,23 @@ export function printed(nb: Notebook, id: string): string {
   return cell(nb, id).outputs.map((o) => (o.output_type === 'stream' ? joinSource(o.text) : '')).join('');
 }
 
-/** The rows of the first table() the cell displayed, as objects keyed by column (throws when it shows none). */
-export function tableRows(nb: Notebook, id: string): Record<string, string | number | boolean | null>[] {
-  for (const o of cell(nb, id).outputs) {
-    const t = o.output_type === 'display_data' ? (o.data[TABLE_MIME] as TableData | undefined) : undefined;
-    if (t) return t.rows.map((r) => Object.fromEntries(t.columns.map((c, i) => [c, r[i]!])));
-  }
-  throw new Error(`cell '${id}' shows no table`);
+/** Every table() the cell displayed, in order. */
+export function tables(nb: Notebook, id: string): TableData[] {
+  return cell(nb, id).outputs.flatMap((o) => (o.output_type === 'display_data' && o.data[TABLE_MIME] ? [o.data[TABLE_MIME] as TableData] : []));
+}
+
+/** A table cell's value: what table() stores. */
+export type Cell = string | number | boolean | null;
+
+/**
+ * The rows of a table() the cell displayed, as objects keyed by column: the first one, or the
+ * first whose title starts with `title` (throws when the cell shows no such table).
+ */
+export function tableRows(nb: Notebook, id: string, title?: string): Record<string, Cell>[] {
+  const all = tables(nb, id);
+  const t = all.find((x) => title === undefined || x.title.startsWith(title));
+  if (!t) throw new Error(`cell '${id}' shows no table${title === undefined ? '' : ` titled '${title}…' (its tables: ${all.map((x) => `'${x.title}'`).join(', ') || 'none'})`}`);
+  return t.rows.map((r) => Object.fromEntries(t.columns.map((c, i) => [c, r[i]!])));
 }
 
 /** The error outputs of the notebook, as "cell-id: ename: evalue" lines. */
@@ -99,14 +109,14 @@ export function errors(nb: Notebook): string[] {
 
 /**
  * What a run computed, for comparing two runs: per code cell not tagged 'host-time', its printed
- * text and its charts' data (any other rendering, such as an image, is left out).
+ * text and its charts' and tables' data (any other rendering, such as an image, is left out).
  */
 export function simulatedOutputs(nb: Notebook): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
   for (const c of nb.cells) {
     if (c.cell_type !== 'code' || c.metadata.tags?.includes('host-time')) continue;
     out[c.id] = c.outputs.map((o) => (o.output_type === 'stream' ? joinSource(o.text)
-      : o.output_type === 'display_data' ? o.data[CHART_MIME] ?? o.data['text/plain'] : o));
+      : o.output_type === 'display_data' ? o.data[CHART_MIME] ?? o.data[TABLE_MIME] ?? o.data['text/plain'] : o));
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // Runs an example notebook headless exactly as `npx mmu-lab run x.ipynb -o out.ipynb` does (the
 // CLI's own entry point, in this process) and returns what it stored: each code cell's printed
-// text and the charts' data, for the tests of experiments/05-08.
+// text, the charts' data and the notebook itself (read its tables with run-notebook-a's
+// tableRows), for the tests of experiments/05-08.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { PassThrough, Writable } from 'node:stream';
 import { main } from '../../src-main/cli/main';
 import { loadNotebook } from '../../src-main/notebook/store';
-import { CHART_MIME, joinSource, type CodeCell } from '../../src-main/notebook/notebook';
+import { CHART_MIME, joinSource, type CodeCell, type Notebook } from '../../src-main/notebook/notebook';
 import type { ChartSpec } from '../../src-engine/lab/chart';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -24,6 +25,8 @@ export interface NotebookRun {
   charts: ChartSpec[];
   /** Error outputs (ename: evalue), if a cell failed. */
   errors: string[];
+  /** The notebook the run wrote. */
+  nb: Notebook;
 }
 
 /** A writable that keeps what is written to it. */
@@ -53,6 +56,7 @@ export async function runNotebook(name: string, args: string[] = []): Promise<No
       lines: outputs.flatMap((o) => (o.output_type === 'stream' ? joinSource(o.text).split('\n').filter((l) => l !== '') : [])),
       charts: outputs.flatMap((o) => (o.output_type === 'display_data' && o.data[CHART_MIME] ? [o.data[CHART_MIME] as ChartSpec] : [])),
       errors: outputs.flatMap((o) => (o.output_type === 'error' ? [`${o.ename}: ${o.evalue}`] : [])),
+      nb,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
