@@ -1,6 +1,15 @@
-// One self-contained HTML report of a notebook: markdown as escaped text with headings, code
+// One self-contained HTML report of a notebook: markdown cells rendered by markdown-it, code
 // cells with their outputs, and charts drawn as inline SVG from their stored data. Nothing in
-// the notebook can run script in the report: every string is escaped; no script tags are written.
+// the notebook can run script or load anything remote in the report: every string from the
+// notebook is escaped; markdown is rendered with raw HTML off (raw HTML shows as text), so its
+// only markup is markdown-it's own; a link stays a link only to http, https or mailto (with
+// rel="noopener noreferrer"), any other becomes its text; an image shows only from a data:
+// URL (png, gif, jpeg, webp), any other becomes text naming it; no script tags are
+// written, and the page's Content-Security-Policy (default-src 'none', images from data: only)
+// blocks any load the markup might still attempt.
+import MarkdownIt from 'markdown-it';
+import type Token from 'markdown-it/lib/token.mjs';
+import type StateCore from 'markdown-it/lib/rules_core/state_core.mjs';
 import { joinSource, CHART_MIME, type Notebook, type Output } from './notebook';
 import type { ChartSpec } from '../../src-engine/lab/chart';
 import { layoutChart, TEXT_H, type Shape } from './chart-layout';
@@ -56,12 +65,47 @@ function outputHtml(o: Output): string {
   return text === undefined ? '' : `<pre class="out">${esc(joinSource(text as string | string[]))}</pre>`;
 }
 
-/** Markdown as safe HTML: headings and paragraphs, everything else escaped text. */
-function markdownHtml(src: string): string {
-  return src.split(/\n{2,}/).map((block) => {
-    const h = /^(#{1,6})\s+(.*)$/.exec(block.trim());
-    return h ? `<h${h[1]!.length}>${esc(h[2]!)}</h${h[1]!.length}>` : `<p>${esc(block).replace(/\n/g, '<br>')}</p>`;
-  }).join('\n');
+/** A link target the report keeps as a link: http, https or mailto (markdown-it has normalized it). */
+const SAFE_LINK = /^(https?:|mailto:)/i;
+/** An image source the report shows: an inline PNG, GIF, JPEG or WebP (what the CSP's img-src allows). */
+const SAFE_IMAGE = /^data:image\/(png|gif|jpeg|webp)[;,]/i;
+
+/**
+ * A markdown-it core rule: in every inline run, a link to anything but SAFE_LINK loses its <a>
+ * (its text stays), a kept link gets rel="noopener noreferrer", and an image whose source is not
+ * SAFE_IMAGE becomes text naming its description and source.
+ */
+function safeUrls(state: StateCore): void {
+  for (const block of state.tokens) {
+    if (block.type !== 'inline' || !block.children) continue;
+    const kept: boolean[] = []; // per open link, innermost last: whether its <a> is written
+    block.children = block.children.flatMap((t): Token[] => {
+      if (t.type === 'link_open') {
+        const ok = SAFE_LINK.test(t.attrGet('href') ?? '');
+        kept.push(ok);
+        if (!ok) return [];
+        t.attrSet('rel', 'noopener noreferrer');
+        return [t];
+      }
+      if (t.type === 'link_close') return kept.pop() ? [t] : [];
+      if (t.type === 'image' && !SAFE_IMAGE.test(t.attrGet('src') ?? '')) {
+        const alt = state.md.renderer.renderInlineAsText(t.children ?? [], state.md.options, state.env);
+        const text = new state.Token('text', '', 0);
+        text.content = `[image${alt ? ` "${alt}"` : ''}, not loaded: ${t.attrGet('src') ?? ''}]`;
+        return [text];
+      }
+      return [t];
+    });
+  }
+}
+
+/** The report's markdown renderer: CommonMark plus tables and strikethrough, raw HTML off, URLs filtered by safeUrls. */
+const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
+md.core.ruler.push('mmu_lab_safe_urls', (state) => { safeUrls(state); return true; });
+
+/** A markdown cell's source as HTML: markdown-it's markup only (see the header comment). */
+export function markdownHtml(src: string): string {
+  return md.render(src);
 }
 
 /** The whole report. */
@@ -73,10 +117,10 @@ export function notebookHtml(nb: Notebook, title: string): string {
     return `<section class="code"><div class="in">[${esc(count)}]</div><pre class="src">${esc(joinSource(c.source))}</pre>${c.outputs.map(outputHtml).join('')}</section>`;
   }).join('\n');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
 <title>${esc(title)}</title>
 <style>table{border-collapse:collapse;margin:.5rem 0}th,td{padding:2px 8px;border-bottom:1px solid #ccc}body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}pre{padding:.5rem;overflow-x:auto}
-.src{background:#f6f8fa}.out{border-left:3px solid #ccc}.err{background:#fff0f0;border-left:3px solid #d62728}.in{color:#888;font-family:monospace}
+.src{background:#f6f8fa}.md code{background:#f6f8fa;padding:0 2px}.md pre{background:#f6f8fa}.md pre code{padding:0}.out{border-left:3px solid #ccc}.err{background:#fff0f0;border-left:3px solid #d62728}.in{color:#888;font-family:monospace}
 section{margin:1rem 0}</style></head>
 <body><h1>${esc(title)}</h1>
 <p>MMU Lab ${esc(String(nb.metadata.mmu_lab?.version ?? ''))}; machine ${esc(JSON.stringify(nb.metadata.mmu_lab?.machine ?? {}))}</p>

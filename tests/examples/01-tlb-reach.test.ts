@@ -2,7 +2,7 @@
 // first knee at the machine's L1 dTLB size (moving with the config), the second at the STLB's,
 // and a cost curve shaped like the host's (RESULTS.md §5).
 import { describe, it, expect } from 'vitest';
-import { runExample, chartTitled, series, printed, cell, errors, simulatedOutputs, examplePath, type ExampleRun } from './run-notebook-a';
+import { runExample, chartTitled, series, printed, cell, tableRows, errors, simulatedOutputs, examplePath, type Cell, type ExampleRun } from './run-notebook-a';
 import { loadNotebook } from '../../src-main/notebook/store';
 
 const NAME = '01-tlb-reach.ipynb';
@@ -21,6 +21,13 @@ const at = (s: { x: number[]; y: number[] }, x: number): number => {
   if (i < 0) throw new Error(`no point at ${x}`);
   return s.y[i]!;
 };
+
+/** The row of the per-working-set table (cell 'sweep') for a working set of `pages` (throws when it has none). */
+function sweepRow(run: ExampleRun, pages: number): Record<string, Cell> {
+  const r = tableRows(run.nb, 'sweep', 'Pointer chase per working set').find((x) => x['working set (pages)'] === pages);
+  if (!r) throw new Error(`the sweep table has no row for ${pages} pages`);
+  return r;
+}
 
 /** Fail with the CLI's stderr when the run failed. */
 function expectRan(run: ExampleRun): void {
@@ -50,12 +57,29 @@ describe(`experiments/${NAME}`, () => {
     expect(at(random, 80)).toBeGreaterThan(at(cost, 64)); // random replacement: a soft knee,
     expect(at(random, 80)).toBeLessThan(at(cost, 80)); // between the two LRU plateaus
 
+    // The per-working-set table says what the charts show, row for row.
+    const rows = tableRows(run.nb, 'sweep', 'Pointer chase per working set');
+    expect(rows.map((r) => r['working set (pages)'])).toEqual(cost.x);
+    expect(rows.map((r) => r['cycles/access'])).toEqual(cost.y.map((v) => Number(v.toFixed(1))));
+    expect(rows.map((r) => r['working set (KiB)'])).toEqual(cost.x.map((p) => p * 4));
+    expect(sweepRow(run, 8)).toMatchObject({ 'L1 dTLB hit rate': 1, 'STLB hit rate': null, 'walks/access': 0 }); // no STLB lookups at all
+    expect(sweepRow(run, 64)['L1 dTLB hit rate']).toBe(1);
+    expect(sweepRow(run, 80)).toMatchObject({ 'L1 dTLB hit rate': 0, 'STLB hit rate': 1, 'walks/access': 0 });
+    expect(sweepRow(run, 2560)).toMatchObject({ 'STLB hit rate': 0, 'walks/access': 1 });
+
     // The model's curve has the host's shape and size where both have points (RESULTS.md §5).
     const cmp = chartTitled(run.nb, 'Model vs the real machine');
     const model = series(cmp, 'model'), host = series(cmp, 'host, 4 KiB');
     for (const w of [16, 512, 4096]) {
       expect(at(model, w) / at(host, w)).toBeGreaterThan(0.67);
       expect(at(model, w) / at(host, w)).toBeLessThan(1.5);
+    }
+    const vs = tableRows(run.nb, 'compare', 'The model beside the host');
+    expect(vs.map((r) => r['working set (pages)'])).toEqual([16, 64, 512, 1536, 4096, 16384]); // the host's sizes the sweep measured
+    for (const r of vs) {
+      const w = Number(r['working set (pages)']);
+      expect(r['host ns/access (4 KiB pages)']).toBe(at(host, w));
+      expect(r['model/host']).toBe(Number((at(model, w) / at(host, w)).toFixed(2)));
     }
 
     // Same seed, same numbers: the stored outputs are exactly what this run computed.
@@ -74,5 +98,7 @@ describe(`experiments/${NAME}`, () => {
     expect(knee(l1)).toBe(32);
     expect(knee({ x: l1.x, y: l1.y.map((v, i) => v + stlb.y[i]!) })).toBe(2048);
     expect(printed(run.nb, 'sweep')).toMatch(/first knee \(L1 dTLB, 32 entries\): .* past 32 pages/);
+    expect(sweepRow(run, 32)['L1 dTLB hit rate']).toBe(1);
+    expect(sweepRow(run, 40)).toMatchObject({ 'L1 dTLB hit rate': 0, 'STLB hit rate': 1 }); // 25% past the L1 dTLB
   }, 60_000);
 });

@@ -61,9 +61,16 @@ describe(`experiments/${NAME}`, () => {
     const bars = chartTitled(run.nb, 'Mean fault latency');
     expect(series(bars, 'model').y).toHaveLength(11);
     expect(series(bars, 'host kernel').y).toEqual([1024, 2286, 2893, 3574, 2628, 1516, 3121, 1220]);
+    // The list under the bar chart numbers the cases as its x axis does, in the table's order.
+    const numbered = tableRows(run.nb, 'means', 'The cases, numbered');
+    expect(numbered.map((r) => r['#'])).toEqual(series(bars, 'model').x);
+    expect(numbered.map((r) => [r['case'], r['type']])).toEqual([...rows.values()].map((r) => [r.label, r.type]));
     expect(chartTitled(run.nb, 'Fault latency histograms (simulated cycles)').series.map((s) => s.name))
       .toEqual(['zero-page', 'anon', 'wp-copy', 'fault-around', 'file', 'cow', 'shared', 'wp-shared', 'wp-reuse']);
     expect(chartTitled(run.nb, 'Fault latency histograms (host ns').series).toHaveLength(9);
+    const hostTime = tableRows(run.nb, 'host-time', 'Host time to simulate one fault');
+    expect(hostTime.map((r) => r['type'])).toEqual(chartTitled(run.nb, 'Fault latency histograms (simulated cycles)').series.map((s) => s.name));
+    for (const r of hostTime) expect(typeof r['p50 host µs'], String(r['type'])).toBe('number'); // host time varies run to run: stored as a number, not checked
 
     expect(simulatedOutputs(run.nb), `stored outputs are stale: run npx mmu-lab run experiments/${NAME} -o experiments/${NAME}`)
       .toEqual(simulatedOutputs(loadNotebook(examplePath(NAME))));
