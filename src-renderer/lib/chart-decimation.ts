@@ -1,0 +1,156 @@
+// The lab's Chart.js plugin for long line series (in place of Chart.js's own decimation plugin):
+// 1. before each update, a line series of more than `threshold` points on a linear x axis is
+//    handed to Chart.js min-max decimated (lib/decimate.ts) — incrementally while it grows and the
+//    chart is not zoomed; afresh from the full-resolution points for a zoomed range, or in full
+//    when the range holds at most `threshold` of them. Chart.js never sees the full series, so
+//    its per-point work is bounded by the plot's width.
+// 2. a line with more points to draw than the plot has pixel columns is rasterized by column:
+//    one 1-pixel-wide rectangle per column spanning the y range the polyline covers there
+//    (columnSpans), instead of a stroked path whose antialiased zigzag costs the software
+//    rasterizer tens of ms per redraw. Every point's column is covered, so no spike is lost.
+import type { Chart, Plugin } from 'chart.js';
+import type { Point } from './chart-config';
+import { SeriesDecimator, visiblePoints } from './decimate';
+
+/** The plugin's options (`options.plugins.columnDecimation`). */
+export interface ColumnDecimationOptions { enabled: boolean; threshold: number }
+
+/**
+ * What the plugin keeps per dataset: its full points, what Chart.js was last handed, the
+ * decimator of the whole series and the plot width it last decimated for unzoomed.
+ */
+interface SeriesState { source: Point[]; shown: Point[]; decimator: SeriesDecimator; columns: number }
+
+const states = new WeakMap<object, SeriesState>();
+
+/** The x range the user zoomed or panned to (the zoom plugin's scale min/max), each end or undefined. */
+function userRange(chart: Chart): { lo?: number; hi?: number } {
+  const opts = (chart.options.scales?.['x'] ?? {}) as { min?: unknown; max?: unknown };
+  const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  return { lo: num(opts.min), hi: num(opts.max) };
+}
+
+/** The plot's width in device pixels (the whole canvas before the first layout), at least 1. */
+export function plotColumns(chart: Chart): number {
+  const a = chart.chartArea as { left: number; right: number } | undefined;
+  const css = a && a.right > a.left ? a.right - a.left : chart.width;
+  return Math.max(1, Math.round(css * (chart.currentDevicePixelRatio || 1)));
+}
+
+/**
+ * The points to hand Chart.js for `source` this update: all of them up to `threshold`, else the
+ * whole series' incremental decimation, or the zoomed range's (full resolution when it holds at
+ * most `threshold` points); all of them when the series cannot be decimated (not x-sorted).
+ */
+function pointsToShow(chart: Chart, st: SeriesState, threshold: number): Point[] {
+  const { source, decimator } = st;
+  if (source.length <= threshold) return source;
+  const columns = plotColumns(chart);
+  const { lo, hi } = userRange(chart);
+  const zoomed = lo !== undefined || hi !== undefined;
+  // Zoomed, the whole series stays bucketed for the plot width it had unzoomed (the y axis's labels
+  // change the width as one zooms, and a wider plot would bucket all the points afresh).
+  if (!zoomed || !st.columns) st.columns = columns;
+  const whole = decimator.update(source, st.columns);
+  if (!whole) return source;
+  if (!zoomed) return whole;
+  return visiblePoints(source, lo ?? source[0]!.x, hi ?? source[source.length - 1]!.x, columns, threshold).points;
+}
+
+/** Swaps each line dataset's data for the points to draw, keeping its full points aside. */
+function beforeUpdate(chart: Chart, options: ColumnDecimationOptions): void {
+  const linear = (chart.options.scales?.['x'] as { type?: string } | undefined)?.type === 'linear';
+  chart.data.datasets.forEach((ds) => {
+    const data = ds.data as Point[];
+    let st = states.get(ds);
+    if (!st) states.set(ds, (st = { source: data, shown: data, decimator: new SeriesDecimator(), columns: 0 }));
+    else if (data !== st.shown) st.source = data;
+    st.shown = options.enabled && linear ? pointsToShow(chart, st, options.threshold) : st.source;
+    ds.data = st.shown;
+  });
+}
+
+/**
+ * The y range (lo..hi, device pixels) a polyline through (xs[i], ys[i]) covers in each of
+ * `width` pixel columns starting at x = `left`: for each segment, the part of it inside each
+ * column it crosses (lo > hi where it covers none). A lone point covers its own column. Points
+ * need not be x-sorted, but the work is proportional to the columns each segment spans.
+ */
+export function columnSpans(xs: ArrayLike<number>, ys: ArrayLike<number>, left: number, width: number): { lo: Float64Array; hi: Float64Array } {
+  const lo = new Float64Array(width).fill(Infinity), hi = new Float64Array(width).fill(-Infinity);
+  const mark = (c: number, a: number, b: number): void => {
+    if (c < 0 || c >= width) return;
+    lo[c] = Math.min(lo[c]!, a, b);
+    hi[c] = Math.max(hi[c]!, a, b);
+  };
+  if (xs.length === 1) mark(Math.floor(xs[0]! - left), ys[0]!, ys[0]!);
+  for (let i = 1; i < xs.length; i++) {
+    const flip = xs[i - 1]! > xs[i]!;
+    const x1 = flip ? xs[i]! : xs[i - 1]!, y1 = flip ? ys[i]! : ys[i - 1]!;
+    const x2 = flip ? xs[i - 1]! : xs[i]!, y2 = flip ? ys[i - 1]! : ys[i]!;
+    const c1 = Math.floor(x1 - left), c2 = Math.floor(x2 - left);
+    if (c1 === c2) {
+      mark(c1, y1, y2);
+      continue;
+    }
+    const slope = (y2 - y1) / (x2 - x1);
+    for (let c = Math.max(c1, 0), end = Math.min(c2, width - 1); c <= end; c++) {
+      const xa = Math.max(x1, left + c), xb = Math.min(x2, left + c + 1);
+      mark(c, y1 + (xa - x1) * slope, y1 + (xb - x1) * slope);
+    }
+  }
+  return { lo, hi };
+}
+
+/** A drawn point as Chart.js lays it out (pixel position, skipped when its value is missing). */
+interface LaidOutPoint { x: number; y: number; skip?: boolean }
+
+/**
+ * Draws a dense line dataset by pixel column (see columnSpans) in device pixels, clipped to the
+ * chart area; false (Chart.js then strokes it as usual) when it has gaps or no more points than
+ * the plot has columns.
+ */
+function drawByColumns(chart: Chart, points: readonly LaidOutPoint[], color: string): boolean {
+  const r = chart.currentDevicePixelRatio || 1;
+  const area = chart.chartArea;
+  const left = Math.floor(area.left * r), right = Math.ceil(area.right * r);
+  const top = Math.floor(area.top * r), bottom = Math.ceil(area.bottom * r);
+  if (points.length <= right - left) return false;
+  const xs = new Float64Array(points.length), ys = new Float64Array(points.length);
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i]!;
+    if (p.skip || !Number.isFinite(p.x) || !Number.isFinite(p.y)) return false;
+    xs[i] = p.x * r;
+    ys[i] = p.y * r;
+  }
+  const { lo, hi } = columnSpans(xs, ys, left, right - left);
+  const ctx = chart.ctx;
+  ctx.save();
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.beginPath();
+  ctx.rect(left, top, right - left, bottom - top);
+  ctx.clip();
+  ctx.fillStyle = color;
+  for (let c = 0; c < lo.length; c++) {
+    if (lo[c]! > hi[c]!) continue;
+    const y0 = Math.floor(lo[c]!), y1 = Math.floor(hi[c]!);
+    ctx.fillRect(left + c, y0, 1, y1 - y0 + 1);
+  }
+  ctx.restore();
+  return true;
+}
+
+/** The plugin: register it with Chart.register (lib/chartjs.ts); options under plugins.columnDecimation. */
+export const columnDecimation: Plugin<'line', ColumnDecimationOptions> = {
+  id: 'columnDecimation',
+  defaults: { enabled: false, threshold: 2_000 },
+  beforeUpdate(chart, _args, options) {
+    beforeUpdate(chart as unknown as Chart, options);
+  },
+  beforeDatasetDraw(chart, { meta, index }, options) {
+    const ds = chart.data.datasets[index] as { showLine?: boolean } | undefined;
+    if (!options.enabled || meta.type !== 'line' || ds?.showLine === false || !meta.dataset) return;
+    const color = String(meta.dataset.options['borderColor'] ?? '#000');
+    return drawByColumns(chart as unknown as Chart, meta.data as unknown as LaidOutPoint[], color) ? false : undefined;
+  },
+};
