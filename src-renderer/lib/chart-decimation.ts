@@ -102,26 +102,36 @@ export function columnSpans(xs: ArrayLike<number>, ys: ArrayLike<number>, left: 
   return { lo, hi };
 }
 
-/** A drawn point as Chart.js lays it out (pixel position, skipped when its value is missing). */
-interface LaidOutPoint { x: number; y: number; skip?: boolean }
+/** A drawn point as Chart.js lays it out (pixel position, skipped when its value is missing or out of view, its dot's radius). */
+interface LaidOutPoint { x: number; y: number; skip?: boolean; options?: { radius?: number } }
+
+/** The slice of a line dataset Chart.js would draw: its points from the controller's draw start, as many as its draw count. */
+function drawnPoints(meta: { data: unknown[]; controller: unknown }): LaidOutPoint[] {
+  const all = meta.data as LaidOutPoint[];
+  const c = meta.controller as { _drawStart?: number; _drawCount?: number };
+  const start = c._drawStart ?? 0;
+  return all.slice(start, start + (c._drawCount ?? all.length));
+}
 
 /**
  * Draws a dense line dataset by pixel column (see columnSpans) in device pixels, clipped to the
- * chart area; false (Chart.js then strokes it as usual) when it has gaps or no more points than
- * the plot has columns.
+ * chart area; false (Chart.js then draws it as usual) when it has no more points than the plot
+ * has columns, draws dots, or has gaps it must not span (points without a value are left out
+ * and their neighbours joined when `spanGaps`, as Chart.js does).
  */
-function drawByColumns(chart: Chart, points: readonly LaidOutPoint[], color: string): boolean {
+function drawByColumns(chart: Chart, points: readonly LaidOutPoint[], color: string, spanGaps: boolean): boolean {
   const r = chart.currentDevicePixelRatio || 1;
   const area = chart.chartArea;
   const left = Math.floor(area.left * r), right = Math.ceil(area.right * r);
   const top = Math.floor(area.top * r), bottom = Math.ceil(area.bottom * r);
-  if (points.length <= right - left) return false;
-  const xs = new Float64Array(points.length), ys = new Float64Array(points.length);
-  for (let i = 0; i < points.length; i++) {
-    const p = points[i]!;
-    if (p.skip || !Number.isFinite(p.x) || !Number.isFinite(p.y)) return false;
-    xs[i] = p.x * r;
-    ys[i] = p.y * r;
+  if (points.length <= right - left || (points[0]?.options?.radius ?? 0) > 0) return false;
+  const xs: number[] = [], ys: number[] = [];
+  for (const p of points) {
+    const missing = p.skip || !Number.isFinite(p.x) || !Number.isFinite(p.y);
+    if (missing && !spanGaps) return false;
+    if (missing) continue;
+    xs.push(p.x * r);
+    ys.push(p.y * r);
   }
   const { lo, hi } = columnSpans(xs, ys, left, right - left);
   const ctx = chart.ctx;
@@ -148,9 +158,10 @@ export const columnDecimation: Plugin<'line', ColumnDecimationOptions> = {
     beforeUpdate(chart as unknown as Chart, options);
   },
   beforeDatasetDraw(chart, { meta, index }, options) {
-    const ds = chart.data.datasets[index] as { showLine?: boolean } | undefined;
+    const ds = chart.data.datasets[index] as { showLine?: boolean; spanGaps?: boolean | number } | undefined;
     if (!options.enabled || meta.type !== 'line' || ds?.showLine === false || !meta.dataset) return;
     const color = String(meta.dataset.options['borderColor'] ?? '#000');
-    return drawByColumns(chart as unknown as Chart, meta.data as unknown as LaidOutPoint[], color) ? false : undefined;
+    const spanGaps = (ds?.spanGaps ?? chart.options.spanGaps) === true;
+    return drawByColumns(chart as unknown as Chart, drawnPoints(meta), color, spanGaps) ? false : undefined;
   },
 };
