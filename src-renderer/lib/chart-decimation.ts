@@ -102,8 +102,14 @@ export function columnSpans(xs: ArrayLike<number>, ys: ArrayLike<number>, left: 
   return { lo, hi };
 }
 
-/** A drawn point as Chart.js lays it out (pixel position, skipped when its value is missing or out of view, its dot's radius). */
-interface LaidOutPoint { x: number; y: number; skip?: boolean; options?: { radius?: number } }
+/**
+ * A drawn point as Chart.js lays it out: pixel position, skipped when its value is missing or out
+ * of view, its dot's radius, hovered (`active`), and how it draws its dot.
+ */
+interface LaidOutPoint {
+  x: number; y: number; skip?: boolean; active?: boolean; options?: { radius?: number };
+  draw?(ctx: CanvasRenderingContext2D, area: unknown): void;
+}
 
 /** The slice of a line dataset Chart.js would draw: its points from the controller's draw start, as many as its draw count. */
 function drawnPoints(meta: { data: unknown[]; controller: unknown }): LaidOutPoint[] {
@@ -115,9 +121,11 @@ function drawnPoints(meta: { data: unknown[]; controller: unknown }): LaidOutPoi
 
 /**
  * Draws a dense line dataset by pixel column (see columnSpans) in device pixels, clipped to the
- * chart area; false (Chart.js then draws it as usual) when it has no more points than the plot
- * has columns, draws dots, or has gaps it must not span (points without a value are left out
- * and their neighbours joined when `spanGaps`, as Chart.js does).
+ * chart area, then the dot of a hovered point as Chart.js would; false (Chart.js then draws it as
+ * usual) when it has no more points than the plot has columns, draws dots, is not x-monotonic
+ * (a segment crossing the plot would be rasterized column by column), or has gaps it must not
+ * span (points without a value are left out and their neighbours joined when `spanGaps`, as
+ * Chart.js does).
  */
 function drawByColumns(chart: Chart, points: readonly LaidOutPoint[], color: string, spanGaps: boolean): boolean {
   const r = chart.currentDevicePixelRatio || 1;
@@ -126,11 +134,18 @@ function drawByColumns(chart: Chart, points: readonly LaidOutPoint[], color: str
   const top = Math.floor(area.top * r), bottom = Math.ceil(area.bottom * r);
   if (points.length <= right - left || (points[0]?.options?.radius ?? 0) > 0) return false;
   const xs: number[] = [], ys: number[] = [];
+  let rising = false, falling = false;
   for (const p of points) {
     const missing = p.skip || !Number.isFinite(p.x) || !Number.isFinite(p.y);
     if (missing && !spanGaps) return false;
     if (missing) continue;
-    xs.push(p.x * r);
+    const x = p.x * r, prev = xs[xs.length - 1];
+    if (prev !== undefined) {
+      rising ||= x > prev;
+      falling ||= x < prev;
+    }
+    if (rising && falling) return false;
+    xs.push(x);
     ys.push(p.y * r);
   }
   const { lo, hi } = columnSpans(xs, ys, left, right - left);
@@ -147,6 +162,7 @@ function drawByColumns(chart: Chart, points: readonly LaidOutPoint[], color: str
     ctx.fillRect(left + c, y0, 1, y1 - y0 + 1);
   }
   ctx.restore();
+  for (const p of points) if (p.active && !p.skip) p.draw?.(ctx, area);
   return true;
 }
 
