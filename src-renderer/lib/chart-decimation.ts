@@ -15,13 +15,49 @@ import { SeriesDecimator, visiblePoints } from './decimate';
 /** The plugin's options (`options.plugins.columnDecimation`). */
 export interface ColumnDecimationOptions { enabled: boolean; threshold: number }
 
-/**
- * What the plugin keeps per dataset: its full points, what Chart.js was last handed, the
- * decimator of the whole series and the plot width it last decimated for unzoomed.
- */
-interface SeriesState { source: Point[]; shown: Point[]; decimator: SeriesDecimator; columns: number }
+/** What one update draws in: decimation on (a line on a linear x axis), plot columns, zoomed x range, threshold. */
+export interface View { decimate: boolean; columns: number; lo?: number; hi?: number; threshold: number }
 
-const states = new WeakMap<object, SeriesState>();
+/**
+ * One dataset's points between Chart.js updates: its full points (`source`), what Chart.js was
+ * last handed (`shown`), the decimator of the whole series and the plot width it decimates for.
+ */
+export class SeriesView {
+  private source: Point[] | null = null;
+  private shown: Point[] | null = null;
+  private columns = 0;
+  private readonly decimator = new SeriesDecimator();
+
+  /**
+   * The points to hand Chart.js, given the dataset's `data` now: new full points unless it is
+   * what this view handed Chart.js last time (an update without new data, e.g. a zoom). All of
+   * them up to `view.threshold` or without decimation; else, unzoomed, the whole series'
+   * incremental decimation, and zoomed, the range's decimation from the full points (or the
+   * range's points themselves when at most `threshold`); all of them when the series cannot be
+   * decimated (not x-sorted).
+   */
+  show(data: Point[], view: View): Point[] {
+    if (data !== this.shown || !this.source) this.source = data;
+    this.shown = this.pick(this.source, view);
+    return this.shown;
+  }
+
+  /** See show(). */
+  private pick(source: Point[], view: View): Point[] {
+    if (!view.decimate || source.length <= view.threshold) return source;
+    const zoomed = view.lo !== undefined || view.hi !== undefined;
+    // Zoomed, the whole series stays bucketed for the plot width it had unzoomed (the y axis's
+    // labels change the width as one zooms, and a wider plot would bucket every point afresh).
+    if (!zoomed || !this.columns) this.columns = view.columns;
+    const whole = this.decimator.update(source, this.columns);
+    if (!whole) return source;
+    if (!zoomed) return whole;
+    const lo = view.lo ?? source[0]!.x, hi = view.hi ?? source[source.length - 1]!.x;
+    return visiblePoints(source, lo, hi, view.columns, view.threshold).points;
+  }
+}
+
+const views = new WeakMap<object, SeriesView>();
 
 /** The x range the user zoomed or panned to (the zoom plugin's scale min/max), each end or undefined. */
 function userRange(chart: Chart): { lo?: number; hi?: number } {
@@ -31,42 +67,20 @@ function userRange(chart: Chart): { lo?: number; hi?: number } {
 }
 
 /** The plot's width in device pixels (the whole canvas before the first layout), at least 1. */
-export function plotColumns(chart: Chart): number {
+function plotColumns(chart: Chart): number {
   const a = chart.chartArea as { left: number; right: number } | undefined;
   const css = a && a.right > a.left ? a.right - a.left : chart.width;
   return Math.max(1, Math.round(css * (chart.currentDevicePixelRatio || 1)));
 }
 
-/**
- * The points to hand Chart.js for `source` this update: all of them up to `threshold`, else the
- * whole series' incremental decimation, or the zoomed range's (full resolution when it holds at
- * most `threshold` points); all of them when the series cannot be decimated (not x-sorted).
- */
-function pointsToShow(chart: Chart, st: SeriesState, threshold: number): Point[] {
-  const { source, decimator } = st;
-  if (source.length <= threshold) return source;
-  const columns = plotColumns(chart);
-  const { lo, hi } = userRange(chart);
-  const zoomed = lo !== undefined || hi !== undefined;
-  // Zoomed, the whole series stays bucketed for the plot width it had unzoomed (the y axis's labels
-  // change the width as one zooms, and a wider plot would bucket all the points afresh).
-  if (!zoomed || !st.columns) st.columns = columns;
-  const whole = decimator.update(source, st.columns);
-  if (!whole) return source;
-  if (!zoomed) return whole;
-  return visiblePoints(source, lo ?? source[0]!.x, hi ?? source[source.length - 1]!.x, columns, threshold).points;
-}
-
-/** Swaps each line dataset's data for the points to draw, keeping its full points aside. */
+/** Swaps each dataset's data for the points to draw (SeriesView), keeping its full points aside. */
 function beforeUpdate(chart: Chart, options: ColumnDecimationOptions): void {
   const linear = (chart.options.scales?.['x'] as { type?: string } | undefined)?.type === 'linear';
+  const view: View = { decimate: options.enabled && linear, columns: plotColumns(chart), ...userRange(chart), threshold: options.threshold };
   chart.data.datasets.forEach((ds) => {
-    const data = ds.data as Point[];
-    let st = states.get(ds);
-    if (!st) states.set(ds, (st = { source: data, shown: data, decimator: new SeriesDecimator(), columns: 0 }));
-    else if (data !== st.shown) st.source = data;
-    st.shown = options.enabled && linear ? pointsToShow(chart, st, options.threshold) : st.source;
-    ds.data = st.shown;
+    let sv = views.get(ds);
+    if (!sv) views.set(ds, (sv = new SeriesView()));
+    ds.data = sv.show(ds.data as Point[], view);
   });
 }
 

@@ -3,7 +3,7 @@
 // growing series decimated incrementally equals its decimation from scratch, a zoomed range with
 // few points comes back at full resolution, and a spike still covers its pixel column.
 import { describe, expect, it } from 'vitest';
-import { columnSpans } from '../../src-renderer/lib/chart-decimation';
+import { SeriesView, columnSpans } from '../../src-renderer/lib/chart-decimation';
 import type { Point } from '../../src-renderer/lib/chart-config';
 import { SeriesDecimator, bucketWidth, decimate, sortedFinite, visiblePoints } from '../../src-renderer/lib/decimate';
 
@@ -137,6 +137,34 @@ describe('min-max decimation', () => {
     const inRange = pts.slice(19_999, 60_002);
     expect(Math.min(...wide.points.map((p) => p.y))).toBe(Math.min(...inRange.map((p) => p.y)));
     expect(Math.max(...wide.points.map((p) => p.y))).toBe(Math.max(...inRange.map((p) => p.y)));
+  });
+});
+
+describe('what a chart dataset hands Chart.js', () => {
+  it('keeps the full points aside across updates, zoomed or not, and takes new ones when they come', () => {
+    const all = series(30_000, 13);
+    const pts = all.slice(0, 10_000);
+    const sv = new SeriesView();
+    const view = { decimate: true, columns: 640, threshold: 2_000 };
+    const w = (p: Point[]): number => bucketWidth(p[p.length - 1]!.x - p[0]!.x, 640);
+    const shown = sv.show(pts, view);
+    expect(shown).toEqual(decimate(pts, 0, pts.length, w(pts)));
+    // A zoom: Chart.js still holds what it was handed; the range comes from the full points.
+    const lo = pts[5_000]!.x, hi = pts[5_500]!.x;
+    const zoomed = sv.show(shown, { ...view, lo, hi, columns: 630 });
+    expect(zoomed).toEqual(pts.slice(4_999, 5_502));
+    const wider = sv.show(zoomed, { ...view, lo, hi: pts[9_000]!.x });
+    expect(wider).toEqual(decimate(pts, 4_999, 9_002, bucketWidth(pts[9_000]!.x - lo, 640)));
+    // The series grows while zoomed: the new points are in the full series when zoomed out.
+    pts.push(...all.slice(10_000));
+    expect(sv.show(pts, { ...view, lo, hi })).toEqual(pts.slice(4_999, 5_502));
+    expect(sv.show(pts, view)).toEqual(decimate(pts, 0, pts.length, w(pts)));
+    // Short series, decimation off (a log axis, a scatter chart) or unsorted x: every point.
+    expect(sv.show(pts, { ...view, decimate: false })).toBe(pts);
+    const short = pts.slice(0, 2_000);
+    expect(sv.show(short, view)).toBe(short);
+    const unsorted = [...pts].reverse();
+    expect(sv.show(unsorted, view)).toBe(unsorted);
   });
 });
 
