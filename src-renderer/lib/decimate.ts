@@ -67,8 +67,9 @@ function keptPoints(buckets: readonly Bucket[], points: readonly Point[], first:
   const out: Point[] = [points[first]!];
   let prev = first;
   const keep = (i: number): void => {
-    if (i > prev) out.push(points[i]!);
-    if (i > prev) prev = i;
+    if (i <= prev) return;
+    out.push(points[i]!);
+    prev = i;
   };
   for (const b of buckets) {
     keep(Math.min(b.min, b.max));
