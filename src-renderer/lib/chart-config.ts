@@ -56,8 +56,9 @@ export function lineWidth(n: number): number {
 }
 
 /**
- * Above this many points in one series a line chart is decimated by Chart.js's decimation plugin
- * (min-max per pixel column, recomputed for the visible range when zoomed), so spikes survive.
+ * Above this many points in view, one series of a line chart is decimated by the lab's
+ * columnDecimation plugin (lib/chart-decimation.ts: min-max per pixel column, incremental while a
+ * live series grows, from the full-resolution points for a zoomed range), so spikes survive.
  */
 export const DECIMATE_ABOVE = 2_000;
 
@@ -83,7 +84,7 @@ export interface ChartColors { text: string; grid: string }
 
 /**
  * The Chart.js type, data and options for `spec`: points unparsed (`parsing: false`) so the
- * decimation plugin can work on them, no animation (live charts redraw every frame), zoom and
+ * columnDecimation plugin can work on them, no animation (live charts redraw every frame), zoom and
  * pan on both axes (wheel, pinch, drag with Shift), a legend, axis titles. Points come from
  * `cache` (a live chart passes its own, so a redraw reuses the points already built).
  */
@@ -123,7 +124,7 @@ export function chartConfig(spec: ChartSpec, colors: ChartColors, cache: PointCa
       plugins: {
         title: { display: !!spec.title, text: spec.title, color: colors.text },
         legend: { labels: { color: colors.text } },
-        decimation: { enabled: kind === 'line', algorithm: 'min-max' as const, threshold: DECIMATE_ABOVE },
+        columnDecimation: { enabled: kind === 'line', threshold: DECIMATE_ABOVE },
         zoom: {
           zoom: { wheel: { enabled: true }, pinch: { enabled: true }, drag: { enabled: true, modifierKey: 'shift' as const }, mode: 'xy' as const },
           pan: { enabled: true, mode: 'xy' as const, modifierKey: 'ctrl' as const },

@@ -137,13 +137,19 @@ async function startStream(page: Page): Promise<void> {
   await page.waitForFunction((sel) => /\(run 3\)/.test(document.querySelector(`${sel} canvas`)?.getAttribute('aria-label') ?? ''), LIVE, { timeout: 60_000 });
 }
 
-/** Phase 1, measured: frames from run 3's first points until the chart holds TARGET points; then Stop. */
+/**
+ * Phase 1, measured: frames from run 3's first points until the chart holds TARGET points; then
+ * Stop. Throws when the chart's canvas shows the same picture at the end as at the start (frame
+ * times of a chart that does not draw would mean nothing).
+ */
 async function recordStream(page: Page, events: { n: number }): Promise<Pick<ChartsRun, 'live' | 'stream'> & { longTasks: number[] }> {
+  const before = await canvasPrint(page);
   await startRecording(page);
   const ev0 = events.n, t0 = Date.now();
   await page.waitForFunction(([sel, n]) => Number(document.querySelector(sel as string)?.getAttribute('data-points') ?? 0) >= (n as number), [LIVE, TARGET], { timeout: 90_000, polling: 250 });
   const seconds = (Date.now() - t0) / 1000, evs = events.n - ev0;
   const rec = await stopRecording(page);
+  if ((await canvasPrint(page)) === before) throw new Error('charts bench: the live chart did not change while its points streamed in');
   const printed = await page.locator('section.cell').last().locator('.outputs').textContent();
   await page.getByRole('button', { name: /Stop/ }).click();
   await kernelState(page, /kernel idle/, 30_000);

@@ -1,19 +1,19 @@
-// Chart data as the UI draws it: unparsed points with Chart.js's decimation, CSV of every point,
+// Chart data as the UI draws it: unparsed points with the lab's column decimation, CSV of every point,
 // CDFs, and histogram buckets that match the engine's own histogram layout.
 import { describe, expect, it } from 'vitest';
 import { Histogram, bucketBounds as engineBounds } from '../../src-engine/metrics/histogram';
 import { cdfFromCounts } from '../../src-renderer/lib/cdf';
 import { csvField, seriesToCsv } from '../../src-renderer/lib/csv';
-import { PointCache, chartConfig, toPoints } from '../../src-renderer/lib/chart-config';
+import { DECIMATE_ABOVE, PointCache, chartConfig, toPoints } from '../../src-renderer/lib/chart-config';
 import { bucketBounds, histogramBuckets } from '../../src-renderer/lib/metrics-charts';
 
 describe('chart configuration', () => {
-  it('hands Chart.js unparsed points and turns its min-max decimation on for line charts', () => {
+  it('hands Chart.js unparsed points and turns the min-max column decimation on for line charts', () => {
     const xs = Array.from({ length: 100_000 }, (_, i) => i);
     const cfg = chartConfig({ title: 't', kind: 'line', series: [{ name: 's', x: xs, y: xs.map((x) => x % 7) }] }, { text: '#000', grid: '#ccc' });
     expect(cfg.options.parsing).toBe(false);
     expect(cfg.options.animation).toBe(false);
-    expect(cfg.options.plugins.decimation).toMatchObject({ enabled: true, algorithm: 'min-max' });
+    expect(cfg.options.plugins.columnDecimation).toEqual({ enabled: true, threshold: DECIMATE_ABOVE });
     expect(cfg.data.datasets[0]!.data).toHaveLength(100_000);
     expect(cfg.data.datasets[0]!.pointRadius).toBe(0);
     expect(toPoints([1, 2, 3], [4, 5])).toEqual([{ x: 1, y: 4 }, { x: 2, y: 5 }]);
@@ -24,7 +24,7 @@ describe('chart configuration', () => {
     const cfg = chartConfig(spec, { text: '#000', grid: '#ccc' });
     expect(cfg.options.scales.x.type).toBe('logarithmic');
     expect(cfg.options.scales.y.type).toBe('linear');
-    expect(chartConfig({ ...spec, kind: 'scatter' }, { text: '#000', grid: '#ccc' }).options.plugins.decimation.enabled).toBe(false);
+    expect(chartConfig({ ...spec, kind: 'scatter' }, { text: '#000', grid: '#ccc' }).options.plugins.columnDecimation.enabled).toBe(false);
   });
 });
 
