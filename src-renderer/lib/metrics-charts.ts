@@ -20,9 +20,10 @@ export function bucketBounds(i: number, subBits: number): [number, number] {
 }
 
 /**
- * A histogram's buckets in ascending order, from its lowest non-empty bucket to its highest with
- * the empty ones between included (count 0), so a line drawn through them falls to zero where
- * nothing was recorded: lower and upper bounds and counts.
+ * A histogram's buckets in ascending order, from the bucket below its lowest non-empty one to the
+ * bucket above its highest, the empty ones included (count 0): a line drawn through them rises
+ * from zero and falls back to it, so a fault type whose samples share one bucket shows as a spike,
+ * not a lone dot, and its CDF starts at 0. Lower and upper bounds and counts.
  */
 export function histogramBuckets(h: HistogramData): { lower: number[]; upper: number[]; count: number[] } {
   const subBits = Math.round(Math.log2(h.subBuckets));
@@ -30,7 +31,7 @@ export function histogramBuckets(h: HistogramData): { lower: number[]; upper: nu
   const indices = h.buckets.map(([i]) => i);
   const out = { lower: [] as number[], upper: [] as number[], count: [] as number[] };
   if (!indices.length) return out;
-  const first = Math.min(...indices), last = Math.max(...indices);
+  const first = Math.max(0, Math.min(...indices) - 1), last = Math.max(...indices) + 1;
   for (let i = first; i <= last; i++) {
     const [lo, hi] = bucketBounds(i, subBits);
     out.lower.push(lo);

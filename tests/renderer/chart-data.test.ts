@@ -107,4 +107,15 @@ describe('latency distributions', () => {
     for (let k = 1; k < b.lower.length; k++) expect(b.lower[k]).toBe(b.upper[k - 1]);
     expect(b.count.filter((c) => c > 0).length).toBe(h.toJSON().buckets.length);
   });
+
+  it('pads a histogram with an empty bucket on each side, so one full bucket draws as a spike from zero', () => {
+    const h = Histogram.create({ subBuckets: 4 });
+    for (let k = 0; k < 5; k++) h.record(3000);
+    const b = histogramBuckets(h.toJSON());
+    expect(b.count).toEqual([0, 5, 0]);
+    expect(b.lower[1]! <= 3000 && 3000 < b.upper[1]!).toBe(true);
+    expect(b.upper[0]).toBe(b.lower[1]);
+    expect(b.lower[2]).toBe(b.upper[1]);
+    expect(histogramBuckets(Histogram.create({ subBuckets: 4 }).toJSON()).count).toEqual([]);
+  });
 });
