@@ -163,7 +163,8 @@ function translate_looked_up(m: Machine, cpu: Cpu, mm: mm_struct, addr: number, 
   blk[S.walk_refs]! += walkRefs;
   cpu.clock += costAccess + costStlbHit + costWalk + walkRefs * costWalkRef;
   if (err) { tlb.invalidatePage(vpn, pcid, pfn < 0); return -err - 1; }
-  tlb.insert(vpn, pcid, walkPfn, walkFlags, pfn < 0); // pfn < 0: the lookup above missed, and a walk inserts nothing
+  if (pfn < 0) tlb.insertWalked(vpn, pcid, walkPfn, walkFlags); // the lookup above missed, and a walk inserts nothing
+  else tlb.insert(vpn, pcid, walkPfn, walkFlags);
   return walkPfn;
 }
 

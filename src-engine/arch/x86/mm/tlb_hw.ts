@@ -506,10 +506,11 @@ class AssocCache {
    */
   put(lo: number, hi: number, set: number, pfn: number, flags: number, absent: boolean): number {
     const a = this.a;
+    const s = this.setsAt + set * SW.WORDS;
+    if (absent && this.policy === Pol.LRU && a[s + SW.FILL] === this.ways) return this.putLruVictim(lo, hi, s, pfn, flags);
     let e = absent ? -1 : this.find(lo, hi);
     let evicted = 0;
     if (e < 0) {
-      const s = this.setsAt + set * SW.WORDS;
       if (a[s + SW.FILL]! < this.ways) {
         e = this.takeFreeWay(set);
         if (this.policy === Pol.LRU) this.listPushMru(e, s);
@@ -529,6 +530,29 @@ class AssocCache {
     a[e + E.FLAGS] = flags;
     this.touch(e, set);
     return evicted;
+  }
+
+  /**
+   * put's commonest case, a TLB miss's fill under LRU: the key (lo, hi) is absent and the set
+   * whose words start at s is full. Its LRU entry (the head's PREV) becomes the new entry and,
+   * by a rotation of the circular list, its most recently used one: no relinking, no touch.
+   * Returns 1 (an eviction).
+   */
+  private putLruVictim(lo: number, hi: number, s: number, pfn: number, flags: number): number {
+    const a = this.a;
+    const e = a[(a[(s + SW.MRU) | 0]! + E.PREV) | 0]!;
+    this.unindex(e);
+    a[e] = lo; // E.KEY_LO
+    a[(e + E.KEY_HI) | 0] = hi;
+    if (hi & Tag.GLOBAL) a[this.globalsAt]!++;
+    const h = (this.hashAt + this.home(lo, hi)) | 0; // index(e, lo, hi)
+    a[(e + E.CHAIN) | 0] = a[h]!;
+    a[h] = e;
+    a[(e + E.PFN_LO) | 0] = pfn | 0;
+    a[(e + E.PFN_HI) | 0] = (pfn * 2.3283064365386963e-10) | 0;
+    a[(e + E.FLAGS) | 0] = flags;
+    a[(s + SW.MRU) | 0] = e;
+    return 1;
   }
 
   /** Claim the lowest free way of set (the caller knows there is one): counts it, moves the hint. */
@@ -1114,6 +1138,20 @@ export class TlbHierarchy {
     }
     this.fill(this.l2, lo, tag, pfn, flags, W.L2_EVICTIONS, absent);
     this.fill(this.l1, lo, tag, pfn, flags, W.L1_EVICTIONS, absent);
+  }
+
+  /**
+   * insert(vpn, pcid, pfn, flags, true) for the walker, unchecked: its lookup(vpn, pcid) just
+   * missed and nothing was inserted since, vpn came from that lookup and pfn from a pte (so
+   * both are in range by construction). The fill that ends every TLB miss.
+   */
+  insertWalked(vpn: number, pcid: number, pfn: number, flags: number): void {
+    const lo = vpn | 0;
+    const hi = tlbTag(vpn, lo, pcid & this.pcidMask);
+    const tag = flags & TLB_GLOBAL ? globalTag(hi) : hi;
+    const l1 = this.l1, l2 = this.l2;
+    if (l2.put(lo, tag, lo & l2.setMask, pfn, flags, true) !== 0) this.count(W.L2_EVICTIONS);
+    if (l1.put(lo, tag, lo & l1.setMask, pfn, flags, true) !== 0) this.count(W.L1_EVICTIONS);
   }
 
   /**
