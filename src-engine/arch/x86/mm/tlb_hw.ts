@@ -159,11 +159,11 @@ const enum E {
   KEY_LO = 0, // vpn bits 0..31 (or the PWC prefix)
   KEY_HI = 1, // tag word: Tag.VALID | PWC level | Tag.GLOBAL or PCID | vpn bits 32..35
   PFN_LO = 2, // pfn bits 0..31
-  PFN_HI = 3, // pfn bits 32 and up
-  FLAGS = 4, // TLB_* flags
+  CHAIN_PREV = 3, // the previous entry of this entry's hash-index chain, or -1 - slot for the chain's first entry
+  FLAGS = 4, // TLB_* flags (bits 0..23, FLAGS_LIMIT) | pfn bits 32..39 << 24 (pfns are below 2^40)
   PREV = 5, // LRU list: the next more recently used entry of the set (the head's PREV: the LRU entry)
   NEXT = 6, // LRU list: the next less recently used entry of the set (the LRU entry's NEXT: the head)
-  CHAIN = 7, // the next entry of the same hash-index slot (0: none)
+  CHAIN = 7, // the next entry of this entry's hash-index chain (0: none)
 }
 
 /** Entry size: an entry is Ent.WORDS words, (set, way)'s at entriesAt + ((set * ways + way) << Ent.SHIFT). */
@@ -526,8 +526,7 @@ class AssocCache {
       this.index(e, lo, hi);
     }
     a[e + E.PFN_LO] = pfn | 0;
-    a[e + E.PFN_HI] = (pfn * 2.3283064365386963e-10) | 0; // pfn / 2^32: 2.3283064365386963e-10 is 2^-32, and scaling by a power of two is exact
-    a[e + E.FLAGS] = flags;
+    a[e + E.FLAGS] = flags | (((pfn * 2.3283064365386963e-10) | 0) << 24); // pfn / 2^32 (< 2^8): 2.3283064365386963e-10 is 2^-32, and scaling by a power of two is exact
     this.touch(e, set);
     return evicted;
   }
@@ -545,12 +544,9 @@ class AssocCache {
     a[e] = lo; // E.KEY_LO
     a[(e + E.KEY_HI) | 0] = hi;
     if (hi & Tag.GLOBAL) a[this.globalsAt]!++;
-    const h = (this.hashAt + this.home(lo, hi)) | 0; // index(e, lo, hi)
-    a[(e + E.CHAIN) | 0] = a[h]!;
-    a[h] = e;
+    this.index(e, lo, hi);
     a[(e + E.PFN_LO) | 0] = pfn | 0;
-    a[(e + E.PFN_HI) | 0] = (pfn * 2.3283064365386963e-10) | 0;
-    a[(e + E.FLAGS) | 0] = flags;
+    a[(e + E.FLAGS) | 0] = flags | (((pfn * 2.3283064365386963e-10) | 0) << 24);
     a[(s + SW.MRU) | 0] = e;
     return 1;
   }
@@ -593,27 +589,27 @@ class AssocCache {
   /** Add entry e with key (lo, hi) to the hash index: first of its slot's chain. */
   private index(e: number, lo: number, hi: number): void {
     const a = this.a;
-    const h = this.hashAt + this.home(lo, hi);
-    a[e + E.CHAIN] = a[h]!;
-    a[h] = e;
+    const h = this.home(lo, hi);
+    const at = (this.hashAt + h) | 0;
+    const first = a[at]!;
+    a[(e + E.CHAIN) | 0] = first;
+    a[(e + E.CHAIN_PREV) | 0] = -1 - h;
+    if (first !== 0) a[(first + E.CHAIN_PREV) | 0] = e;
+    a[at] = e;
   }
 
   /**
-   * Remove valid entry e (its key words still in place) from the hash index and from the
-   * global count: O(1) unless e's slot chains more entries before it.
+   * Remove valid entry e from the hash index and from the global count, in O(1). The chain is
+   * doubly linked so that this reads only e's own words: its slot's word, elsewhere in memory,
+   * is written, not read (on a TLB miss, reading the victim's slot was a cache miss of its own).
    */
   private unindex(e: number): void {
     const a = this.a;
-    const hi = a[e + E.KEY_HI]!;
-    const h = this.hashAt + this.home(a[e + E.KEY_LO]!, hi);
-    const next = a[e + E.CHAIN]!;
-    let x = a[h]!;
-    if (x === e) a[h] = next;
-    else {
-      while (a[x + E.CHAIN] !== e) x = a[x + E.CHAIN]!;
-      a[x + E.CHAIN] = next;
-    }
-    if (hi & Tag.GLOBAL) a[this.globalsAt]!--;
+    const prev = a[(e + E.CHAIN_PREV) | 0]!, next = a[(e + E.CHAIN) | 0]!;
+    if (prev < 0) a[(this.hashAt - 1 - prev) | 0] = next;
+    else a[(prev + E.CHAIN) | 0] = next;
+    if (next !== 0) a[(next + E.CHAIN_PREV) | 0] = prev;
+    if (a[(e + E.KEY_HI) | 0]! & Tag.GLOBAL) a[this.globalsAt]!--;
   }
 
   /** Invalidate valid entry e of set `set`. */
@@ -763,14 +759,14 @@ class AssocCache {
 
   /** The pfn held by entry e (two words: exact up to 2^53). */
   pfnOf(e: number): number {
-    const hi = this.a[e + E.PFN_HI]!;
+    const hi = this.a[e + E.FLAGS]! >>> 24;
     const lo = this.a[e + E.PFN_LO]!;
     return hi === 0 && lo >= 0 ? lo : (lo >>> 0) + hi * 4294967296;
   }
 
   /** The TLB_* flags of entry e. */
   flagsOf(e: number): number {
-    return this.a[e + E.FLAGS]!;
+    return this.a[e + E.FLAGS]! & 0xffffff; // FLAGS_LIMIT - 1
   }
 
   /** The tag word of entry e (0 when invalid). */
@@ -801,7 +797,7 @@ class AssocCache {
 
 // Shared header (word offsets). Counters are 64-bit: low word, then high word.
 const MAGIC = 0x544c4248; // 'TLBH'
-const LAYOUT_VERSION = 4; // 4: a chained hash index (3: linear probing; circular LRU lists)
+const LAYOUT_VERSION = 4; // 4: a doubly chained hash index, pfn bits 32..39 in the flags word (3: linear probing; circular LRU lists)
 const H_MAGIC = 0;
 const H_VERSION = 1;
 const H_GEOMETRY = 2; // 8 words, in GEOMETRY_KEYS order
@@ -832,6 +828,8 @@ const STATS_END = STATS_AT + 2 * STAT_NAMES.length;
 
 const VPN_LIMIT = 2 ** 36;
 const PFN_LIMIT = 2 ** 40;
+/** Entry flags are below 2^24: the flags word's top byte holds pfn bits 32..39. */
+const FLAGS_LIMIT = 2 ** 24;
 
 interface Layout { l1: CacheRegion; l2: CacheRegion; pwc: CacheRegion | null; words: number }
 
@@ -1115,15 +1113,16 @@ export class TlbHierarchy {
    * Cache a walk's result in both levels (NINE, see the file comment); flags are TLB_* bits.
    * TLB_GLOBAL makes the entry match every PCID and drops the page's entry tagged with pcid.
    * An entry with the same tag is updated in place. TypeError unless vpn is an integer in
-   * [0, 2^36), pcid in [0, 4096) and pfn an integer in [0, 2^40). `afterMiss` is the walker's
-   * promise that its own lookup(vpn, pcid) just missed and nothing was inserted since: neither
+   * [0, 2^36), pcid in [0, 4096), pfn an integer in [0, 2^40) and flags one in [0, 2^24).
+   * `afterMiss` is the walker's promise that its own lookup(vpn, pcid) just missed and nothing
+   * was inserted since: neither
    * level then holds the page under its PCID tag or the global one, and the probes that look
    * for an entry to update are skipped (two of the five hash probes of a TLB miss).
    */
   insert(vpn: number, pcid: number, pfn: number, flags: number, afterMiss = false): void {
     if (!(Number.isInteger(vpn) && vpn >= 0 && vpn < VPN_LIMIT && Number.isInteger(pfn) && pfn >= 0 && pfn < PFN_LIMIT
-      && pcid >= 0 && pcid < 4096)) {
-      throw new TypeError(`TlbHierarchy.insert: vpn ${vpn} (< 2^36), pcid ${pcid} (< 4096) or pfn ${pfn} (< 2^40) out of range`);
+      && pcid >= 0 && pcid < 4096 && Number.isInteger(flags) && flags >= 0 && flags < FLAGS_LIMIT)) {
+      throw new TypeError(`TlbHierarchy.insert: vpn ${vpn} (< 2^36), pcid ${pcid} (< 4096), pfn ${pfn} (< 2^40) or flags ${flags} (< 2^24) out of range`);
     }
     const lo = vpn | 0;
     const hi = tlbTag(vpn, lo, pcid & this.pcidMask);
@@ -1237,7 +1236,8 @@ export class TlbHierarchy {
   /**
    * Cache an upper-level entry: the level-`level` entry for (prefix, pcid) points at table
    * tablePfn with the rights in flags. No-op when the PWC is off. TypeError for a level outside
-   * 2..4, a prefix outside [0, 2^(36 - 9*(level-1))) or a table pfn outside [0, 2^40).
+   * 2..4, a prefix outside [0, 2^(36 - 9*(level-1))), a table pfn outside [0, 2^40) or flags
+   * outside [0, 2^24).
    */
   pwcInsert(level: number, prefix: number, pcid: number, tablePfn: number, flags: number): void {
     const pwc = this.pwc;
@@ -1245,8 +1245,8 @@ export class TlbHierarchy {
     // 2 ** (36 - 9 * (level - 1)), without Math.pow for the levels there are
     const span = level === Lvl.PDE ? 134217728 : level === Lvl.PDPTE ? 262144 : level === Lvl.PML4E ? 512 : 2 ** (36 - 9 * (level - 1));
     if (!(level >= PWC_PDE && level <= PWC_PML4E && Number.isInteger(prefix) && prefix >= 0 && prefix < span
-      && Number.isInteger(tablePfn) && tablePfn >= 0 && tablePfn < PFN_LIMIT)) {
-      throw new TypeError(`TlbHierarchy.pwcInsert: level ${level} (2..4), prefix ${prefix} or table pfn ${tablePfn} out of range`);
+      && Number.isInteger(tablePfn) && tablePfn >= 0 && tablePfn < PFN_LIMIT && Number.isInteger(flags) && flags >= 0 && flags < FLAGS_LIMIT)) {
+      throw new TypeError(`TlbHierarchy.pwcInsert: level ${level} (2..4), prefix ${prefix}, table pfn ${tablePfn} or flags ${flags} (< 2^24) out of range`);
     }
     this.fill(pwc, prefix, pwcTag(level, pcid & this.pcidMask), tablePfn, flags, W.PWC_EVICTIONS);
   }
