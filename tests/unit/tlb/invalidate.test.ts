@@ -128,5 +128,8 @@ describe('page-walk cache', () => {
     expect(() => t.pwcInsert(PWC_PML4E, 512, 0, 1, FLAGS)).toThrow(TypeError);
     expect(() => t.pwcInsert(PWC_PDE, -1, 0, 1, FLAGS)).toThrow(TypeError);
     expect(() => t.pwcInsert(PWC_PDE, 1, 0, 2 ** 40, FLAGS)).toThrow(TypeError);
+    expect(() => t.pwcInsert(PWC_PDE, 1, 0, 1, 2 ** 24)).toThrow(TypeError);
+    t.pwcInsert(PWC_PDE, 1, 0, 2 ** 40 - 1, FLAGS);
+    expect([t.pwcLookup(PWC_PDE, 1, 0), t.lastFlags]).toEqual([2 ** 40 - 1, FLAGS]);
   });
 });

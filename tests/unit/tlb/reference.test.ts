@@ -34,6 +34,13 @@ function compare(g: Geometry, policy: RefPolicy, seed: number, ops: number): voi
     if (want.pfn < 0) ref.insert(vpn, pcid, vpn % 997, fl, global);
     return want.pfn;
   };
+  /** The walker's fill after its lookup of (vpn, pcid) missed, by each of the three ways a caller may make it. */
+  const fillAfterMiss = (vpn: number, pcid: number, pfn: number, fl: number): void => {
+    const how = rnd(3);
+    if (how === 0) t.insert(vpn, pcid, pfn, fl);
+    else if (how === 1) t.insert(vpn, pcid, pfn, fl, true);
+    else t.insertWalked(vpn, pcid, pfn, fl);
+  };
   for (let i = 0; i < ops; i++) {
     const op = rnd(100);
     const pcid = rnd(5);
@@ -44,7 +51,7 @@ function compare(g: Geometry, policy: RefPolicy, seed: number, ops: number): voi
       if (want.pfn < 0) {
         const global = rnd(25) === 0;
         const fl = flagsOf() | (global ? TLB_GLOBAL : 0);
-        t.insert(vpn, pcid, vpn % 997, fl);
+        fillAfterMiss(vpn, pcid, vpn % 997, fl);
         ref.insert(vpn, pcid, vpn % 997, fl, global);
       }
     } else if (op < 75) {
@@ -67,7 +74,7 @@ function compare(g: Geometry, policy: RefPolicy, seed: number, ops: number): voi
         expect([t.lastPfn, t.lastLevel, t.lastFlags], `op ${i}`).toEqual([stopped.pfn, stopped.level, stopped.flags]);
         if (stopped.pfn < 0) { // the walker's insert, as run_accesses' slow path makes it
           const vpn = Math.floor(addrs[j]! / 4096);
-          t.insert(vpn, pcid, vpn % 997, NEED);
+          fillAfterMiss(vpn, pcid, vpn % 997, NEED);
           ref.insert(vpn, pcid, vpn % 997, NEED, false);
         }
       }

@@ -1,6 +1,6 @@
 // Hits, misses and evictions per replacement policy on tiny geometries, and the NINE fill rules.
 import { describe, it, expect } from 'vitest';
-import { TlbHierarchy, TLB_HIT_L1, TLB_HIT_L2, TLB_MISS, TLB_GLOBAL } from '../../../src-engine/arch/x86/mm/tlb_hw';
+import { TlbHierarchy, TLB_HIT_L1, TLB_HIT_L2, TLB_MISS, TLB_GLOBAL, TLB_DIRTY } from '../../../src-engine/arch/x86/mm/tlb_hw';
 import { FLAGS, access, pfnFor, vpnsOf, tlb, RefTlbWays, wayRowsOf } from './helpers';
 
 /** A tiny hierarchy: a 4-entry fully associative L1 over a 16-entry fully associative L2. */
@@ -40,6 +40,11 @@ describe('lookup and insert', () => {
     expect(t.lookup(vpn, 0)).toBe(pfn);
     expect(t.lookup(vpn - 2 ** 32, 0)).toBe(9);
     expect(t.entries().l1.find((e) => e.vpn === vpn)?.pfn).toBe(pfn);
+    // the highest pfn: its bits 32..39 share a word with the flags, which must come back intact
+    const top = 2 ** 40 - 1;
+    t.insert(7, 0, top, FLAGS | TLB_DIRTY);
+    expect([t.lookup(7, 0), t.lastFlags]).toEqual([top, FLAGS | TLB_DIRTY]);
+    expect(t.entries().l2.find((e) => e.vpn === 7)).toMatchObject({ pfn: top, flags: FLAGS | TLB_DIRTY });
   });
 
   it('rejects out-of-range inserts with a TypeError', () => {
@@ -48,6 +53,8 @@ describe('lookup and insert', () => {
     expect(() => t.insert(2 ** 36, 0, 1, FLAGS)).toThrow(/vpn .* out of range/);
     expect(() => t.insert(1.5, 0, 1, FLAGS)).toThrow(TypeError);
     expect(() => t.insert(1, 4096, 1, FLAGS)).toThrow(TypeError);
+    expect(() => t.insert(1, 0, 1, 2 ** 24)).toThrow(/flags .* out of range/);
+    expect(() => t.insert(1, 0, 1, -1)).toThrow(TypeError);
     expect(() => t.insert(1, 0, 2 ** 40, FLAGS)).toThrow(TypeError);
     expect(t.entries().l1).toHaveLength(0);
   });

@@ -45,7 +45,12 @@
 // no allocation, no closure, no Map. A CPU's hot loop calls lookupRun instead, which makes the
 // lookups of a run of accesses with the TLB's fields in registers and counts its L1 hits once.
 // A fill is one method (AssocCache.put). The hash index is an implementation device, not hardware:
-// it makes a lookup O(1) at any associativity (a 64-way CAM cannot be scanned in 10 ns).
+// it makes a lookup O(1) at any associativity (a 64-way CAM cannot be scanned in 10 ns). It is
+// chained (each slot heads a list through the entries' CHAIN words), so that a fill, which
+// unlinks its victim and links the new entry, does O(1) work: with linear probing, finding the
+// victim's slot and shifting its cluster back was a third of a TLB miss's host time. A 16-way
+// STLB whose lookups scan their set's keys instead was measured too: the scan cost more than
+// the probe it replaces.
 // Replacement only ever picks within the set (set = vpn & (sets - 1)), so hits, misses and
 // evictions are exactly those of the modelled set-associative arrays. Invalidations cost host
 // time in proportion to what they drop: INVLPG is a few hash probes (tens of ns); a flush scans
@@ -140,7 +145,8 @@ export interface PwcEntrySnapshot { way: number; level: number; prefix: number; 
 //   sets * SW.WORDS fill (valid ways), LRU list head (MRU), PLRU's last-touched way, free-way hint
 //   sets * ways      tree-PLRU nodes: node n (1..ways-1) of a set's tree; 0 = victim is left
 //                    (present only under 'plru')
-//   hash[H]          index: open addressing, linear probing, holds entry offsets (0 = empty)
+//   hash[H]          index: chained, slot h holds the first entry (offset) whose key hashes
+//                    to h, each entry's CHAIN word the next one (0 ends a chain)
 //   entries          Ent.WORDS each, set-major: (set, way) at entries + (set*ways + way)*8
 
 // The layout numbers are const enums, not module constants: esbuild (the bench bundle, tsx,
@@ -153,11 +159,11 @@ const enum E {
   KEY_LO = 0, // vpn bits 0..31 (or the PWC prefix)
   KEY_HI = 1, // tag word: Tag.VALID | PWC level | Tag.GLOBAL or PCID | vpn bits 32..35
   PFN_LO = 2, // pfn bits 0..31
-  PFN_HI = 3, // pfn bits 32 and up
-  FLAGS = 4, // TLB_* flags
+  CHAIN_PREV = 3, // the previous entry of this entry's hash-index chain, or -1 - slot for the chain's first entry
+  FLAGS = 4, // TLB_* flags (bits 0..23, FLAGS_LIMIT) | pfn bits 32..39 << 24 (pfns are below 2^40)
   PREV = 5, // LRU list: the next more recently used entry of the set (the head's PREV: the LRU entry)
   NEXT = 6, // LRU list: the next less recently used entry of the set (the LRU entry's NEXT: the head)
-  HOME = 7, // the entry's home slot in the hash index
+  CHAIN = 7, // the next entry of this entry's hash-index chain (0: none)
 }
 
 /** Entry size: an entry is Ent.WORDS words, (set, way)'s at entriesAt + ((set * ways + way) << Ent.SHIFT). */
@@ -218,7 +224,7 @@ const alignLine = (n: number): number => (n + 15) & ~15;
 function planCache(base: number, entries: number, ways: number, policy: number): CacheRegion {
   const sets = entries / ways;
   let hashSize = 8;
-  while (hashSize < entries * 4) hashSize *= 2; // load factor <= 1/4: ~1.2 probes per hit
+  while (hashSize < entries * 4) hashSize *= 2; // load factor <= 1/4: most slots hold 0 or 1 entry
   const setsAt = base + 2;
   const plruAt = setsAt + sets * SW.WORDS;
   const hashAt = plruAt + (policy === Pol.PLRU ? entries : 0);
@@ -228,19 +234,17 @@ function planCache(base: number, entries: number, ways: number, policy: number):
 }
 
 /**
- * AssocCache.find(lo, tag) over hitRun's locals (a, the hash index at `at` with `mask`, home slot
- * h): the entry keyed (lo, tag) within three slots of h; 0 when the key is absent, -1 when the
- * probe sequence goes on past three slots. `| 0` on index sums tells V8 they are int32 (entry
+ * AssocCache.find(lo, tag) over hitRun's locals (a, the hash index at `at`, home slot h): the
+ * entry keyed (lo, tag) among the first three of slot h's chain; 0 when the key is absent, -1
+ * when the chain goes on past three entries. `| 0` on index sums tells V8 they are int32 (entry
  * offsets are small), which drops an overflow check per array access.
  */
-function probe3(a: Int32Array, at: number, mask: number, h: number, lo: number, tag: number): number {
+function probe3(a: Int32Array, at: number, h: number, lo: number, tag: number): number {
   let e = a[(at + h) | 0]!;
   if (e === 0 || (a[e] === lo && a[(e + E.KEY_HI) | 0] === tag)) return e;
-  h = (h + 1) & mask;
-  e = a[(at + h) | 0]!;
+  e = a[(e + E.CHAIN) | 0]!;
   if (e === 0 || (a[e] === lo && a[(e + E.KEY_HI) | 0] === tag)) return e;
-  h = (h + 1) & mask;
-  e = a[(at + h) | 0]!;
+  e = a[(e + E.CHAIN) | 0]!;
   if (e === 0 || (a[e] === lo && a[(e + E.KEY_HI) | 0] === tag)) return e;
   return -1;
 }
@@ -278,7 +282,7 @@ class AssocCache {
   declare private readonly setsAt: number;
   declare private readonly plruAt: number;
   declare private readonly hashAt: number;
-  declare private readonly hashMask: number;
+  declare private readonly hashSize: number;
   declare private readonly hashShift: number;
   declare private readonly entriesAt: number;
   declare private readonly rngAt: number;
@@ -300,7 +304,7 @@ class AssocCache {
     this.setsAt = r.setsAt;
     this.plruAt = r.plruAt;
     this.hashAt = r.hashAt;
-    this.hashMask = r.hashSize - 1;
+    this.hashSize = r.hashSize;
     this.hashShift = 32 - Math.log2(r.hashSize);
     this.entriesAt = r.entriesAt;
     this.rngAt = rngAt;
@@ -320,14 +324,10 @@ class AssocCache {
   /** The word offset of the valid entry tagged (lo, hi), or -1. No side effects. */
   find(lo: number, hi: number): number {
     const a = this.a;
-    const at = this.hashAt;
-    let h = this.home(lo, hi);
-    for (;;) {
-      const e = a[at + h]!;
-      if (e === 0) return -1;
+    for (let e = a[this.hashAt + this.home(lo, hi)]!; e !== 0; e = a[e + E.CHAIN]!) {
       if (a[e + E.KEY_LO] === lo && a[e + E.KEY_HI] === hi) return e;
-      h = (h + 1) & this.hashMask;
     }
+    return -1;
   }
 
   /** The number of valid global-tagged entries (0 lets callers skip the global probe). */
@@ -340,7 +340,7 @@ class AssocCache {
    * floor(addrs[k] / 4096) is below 2^31 and has a valid entry tagged `tag` which, where
    * writes[k] is 1, holds every bit of writeFlags, marks that entry most recently used (exactly
    * as touch does). Returns the first k that does not qualify (left untouched), or n, and may
-   * also stop early at an entry found three or more slots past its home slot (the caller's
+   * also stop early at an entry chained fourth or later in its hash slot (the caller's
    * general step takes it); hitLast is the entry of the last hit (-1 if none), and hitMissed
    * is true when it stopped because the array has no entry tagged `tag` for that page.
    * `noWrites` promises that writes[from..n) are all 0: the write test is then left out.
@@ -349,22 +349,22 @@ class AssocCache {
    * touch, this.a and the fields, V8's optimized code reloaded the array's backing store, its
    * length and this object's map at every step (about 100 instructions per access). Here every
    * field is a local, passed to small functions V8 inlines (probe3, lruTouchAt), and under LRU
-   * the loop body makes no call and has no inner loop (find's probe sequence is unrolled three
-   * slots deep; at a load factor of 1/4 longer ones are rare). A read-only run has its own loop,
+   * the loop body makes no call and has no inner loop (find's chain walk is unrolled three
+   * entries deep; at a load factor of 1/4 longer chains are rare). A read-only run has its own loop,
    * without the write test's array read: about 0.7 ns of an access here.
    */
   hitRun(addrs: Float64Array, writes: Uint8Array, from: number, n: number, tag: number, writeFlags: number, noWrites: boolean): number {
     this.hitMissed = false;
     if (this.policy !== Pol.LRU) return this.hitRunTouching(addrs, writes, from, n, tag, writeFlags);
     if (noWrites) return this.hitRunReads(addrs, from, n, tag);
-    const a = this.a, at = this.hashAt, mask = this.hashMask, shift = this.hashShift, setMask = this.setMask, setsAt = this.setsAt;
+    const a = this.a, at = this.hashAt, shift = this.hashShift, setMask = this.setMask, setsAt = this.setsAt;
     const tagMix = Math.imul(tag, 0x85ebca6b); // home(lo, tag)'s part that depends on the tag only
     let k = from, last = -1;
     for (; k < n; k++) {
       const t = addrs[k]! * 0.000244140625; // the page number, exactly (a power-of-two scale)
       if (!(t >= 0 && t < 2147483648)) break;
       const lo = t | 0;
-      const e = probe3(a, at, mask, (Math.imul(lo ^ tagMix, 0x9e3779b1) >>> shift) | 0, lo, tag);
+      const e = probe3(a, at, (Math.imul(lo ^ tagMix, 0x9e3779b1) >>> shift) | 0, lo, tag);
       if (e <= 0) {
         this.hitMissed = e === 0;
         break;
@@ -379,14 +379,14 @@ class AssocCache {
 
   /** hitRun under LRU for a run with no writes: the same loop without the write test. */
   private hitRunReads(addrs: Float64Array, from: number, n: number, tag: number): number {
-    const a = this.a, at = this.hashAt, mask = this.hashMask, shift = this.hashShift, setMask = this.setMask, setsAt = this.setsAt;
+    const a = this.a, at = this.hashAt, shift = this.hashShift, setMask = this.setMask, setsAt = this.setsAt;
     const tagMix = Math.imul(tag, 0x85ebca6b);
     let k = from, last = -1;
     for (; k < n; k++) {
       const t = addrs[k]! * 0.000244140625;
       if (!(t >= 0 && t < 2147483648)) break;
       const lo = t | 0;
-      const e = probe3(a, at, mask, (Math.imul(lo ^ tagMix, 0x9e3779b1) >>> shift) | 0, lo, tag);
+      const e = probe3(a, at, (Math.imul(lo ^ tagMix, 0x9e3779b1) >>> shift) | 0, lo, tag);
       if (e <= 0) {
         this.hitMissed = e === 0;
         break;
@@ -406,7 +406,10 @@ class AssocCache {
       if (!(t >= 0 && t < 2147483648)) break;
       const lo = t | 0;
       const e = this.find(lo, tag);
-      if (e < 0) break;
+      if (e < 0) {
+        this.hitMissed = true;
+        break;
+      }
       if (writes[k] === 1 && (this.flagsOf(e) & writeFlags) !== writeFlags) break;
       this.touch(e, lo & this.setMask);
       last = e;
@@ -503,10 +506,11 @@ class AssocCache {
    */
   put(lo: number, hi: number, set: number, pfn: number, flags: number, absent: boolean): number {
     const a = this.a;
+    const s = this.setsAt + set * SW.WORDS;
+    if (absent && this.policy === Pol.LRU && a[s + SW.FILL] === this.ways) return this.putLruVictim(lo, hi, s, pfn, flags);
     let e = absent ? -1 : this.find(lo, hi);
     let evicted = 0;
     if (e < 0) {
-      const s = this.setsAt + set * SW.WORDS;
       if (a[s + SW.FILL]! < this.ways) {
         e = this.takeFreeWay(set);
         if (this.policy === Pol.LRU) this.listPushMru(e, s);
@@ -522,10 +526,29 @@ class AssocCache {
       this.index(e, lo, hi);
     }
     a[e + E.PFN_LO] = pfn | 0;
-    a[e + E.PFN_HI] = (pfn * 2.3283064365386963e-10) | 0; // pfn / 2^32: 2.3283064365386963e-10 is 2^-32, and scaling by a power of two is exact
-    a[e + E.FLAGS] = flags;
+    a[e + E.FLAGS] = flags | (((pfn * 2.3283064365386963e-10) | 0) << 24); // pfn / 2^32 (< 2^8): 2.3283064365386963e-10 is 2^-32, and scaling by a power of two is exact
     this.touch(e, set);
     return evicted;
+  }
+
+  /**
+   * put's commonest case, a TLB miss's fill under LRU: the key (lo, hi) is absent and the set
+   * whose words start at s is full. Its LRU entry (the head's PREV) becomes the new entry and,
+   * by a rotation of the circular list, its most recently used one: no relinking, no touch.
+   * Returns 1 (an eviction).
+   */
+  private putLruVictim(lo: number, hi: number, s: number, pfn: number, flags: number): number {
+    const a = this.a;
+    const e = a[(a[(s + SW.MRU) | 0]! + E.PREV) | 0]!;
+    this.unindex(e);
+    a[e] = lo; // E.KEY_LO
+    a[(e + E.KEY_HI) | 0] = hi;
+    if (hi & Tag.GLOBAL) a[this.globalsAt]!++;
+    this.index(e, lo, hi);
+    a[(e + E.PFN_LO) | 0] = pfn | 0;
+    a[(e + E.FLAGS) | 0] = flags | (((pfn * 2.3283064365386963e-10) | 0) << 24);
+    a[(s + SW.MRU) | 0] = e;
+    return 1;
   }
 
   /** Claim the lowest free way of set (the caller knows there is one): counts it, moves the hint. */
@@ -563,50 +586,30 @@ class AssocCache {
     return this.entryAt(set, m >= 0 ? x & m : (x >>> 0) % this.ways);
   }
 
-  /** Add entry e with key (lo, hi) to the hash index. */
+  /** Add entry e with key (lo, hi) to the hash index: first of its slot's chain. */
   private index(e: number, lo: number, hi: number): void {
     const a = this.a;
-    const h0 = this.home(lo, hi);
-    let h = h0;
-    while (a[this.hashAt + h] !== 0) h = (h + 1) & this.hashMask;
-    a[this.hashAt + h] = e;
-    a[e + E.HOME] = h0;
+    const h = this.home(lo, hi);
+    const at = (this.hashAt + h) | 0;
+    const first = a[at]!;
+    a[(e + E.CHAIN) | 0] = first;
+    a[(e + E.CHAIN_PREV) | 0] = -1 - h;
+    if (first !== 0) a[(first + E.CHAIN_PREV) | 0] = e;
+    a[at] = e;
   }
 
   /**
-   * Remove entry e from the hash index (backward-shift deletion, no tombstones) and the global
-   * count. Kept small for inlining: the shifting, needed only when the slot after e's is in
-   * use, is shiftBack.
+   * Remove valid entry e from the hash index and from the global count, in O(1). The chain is
+   * doubly linked so that this reads only e's own words: its slot's word, elsewhere in memory,
+   * is written, not read (on a TLB miss, reading the victim's slot was a cache miss of its own).
    */
   private unindex(e: number): void {
     const a = this.a;
-    const at = this.hashAt;
-    const mask = this.hashMask;
-    let i = a[e + E.HOME]!;
-    while (a[at + i] !== e) i = (i + 1) & mask;
-    if (a[at + ((i + 1) & mask)] !== 0) i = this.shiftBack(i);
-    a[at + i] = 0;
-    if (a[e + E.KEY_HI]! & Tag.GLOBAL) a[this.globalsAt]!--;
-  }
-
-  /**
-   * unindex's backward shift for the hole at slot i: moves each later entry of the cluster whose
-   * home is not cyclically in (hole, its slot] back into the hole; returns the final hole.
-   */
-  private shiftBack(i: number): number {
-    const a = this.a;
-    const at = this.hashAt;
-    const mask = this.hashMask;
-    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
-      const v = a[at + j]!;
-      if (v === 0) return i;
-      const k = a[v + E.HOME]!;
-      const stays = i <= j ? i < k && k <= j : i < k || k <= j; // its home is cyclically in (i, j]
-      if (!stays) {
-        a[at + i] = v;
-        i = j;
-      }
-    }
+    const prev = a[(e + E.CHAIN_PREV) | 0]!, next = a[(e + E.CHAIN) | 0]!;
+    if (prev < 0) a[(this.hashAt - 1 - prev) | 0] = next;
+    else a[(prev + E.CHAIN) | 0] = next;
+    if (next !== 0) a[(next + E.CHAIN_PREV) | 0] = prev;
+    if (a[(e + E.KEY_HI) | 0]! & Tag.GLOBAL) a[this.globalsAt]!--;
   }
 
   /** Invalidate valid entry e of set `set`. */
@@ -730,7 +733,7 @@ class AssocCache {
   /** Rebuild the hash index and the global count from the valid entries. */
   private reindex(): void {
     const a = this.a;
-    a.fill(0, this.hashAt, this.hashAt + this.hashMask + 1);
+    a.fill(0, this.hashAt, this.hashAt + this.hashSize);
     a[this.globalsAt] = 0;
     if (a[this.validAt] === 0) return;
     const end = this.entryAt(this.sets, 0);
@@ -745,7 +748,7 @@ class AssocCache {
   /** Invalidate everything and reset all replacement state (the rng word is not this array's). */
   clear(): void {
     const a = this.a;
-    a.fill(0, this.globalsAt, this.hashAt + this.hashMask + 1); // counts, sets, plru, index
+    a.fill(0, this.globalsAt, this.hashAt + this.hashSize); // counts, sets, plru, index
     a.fill(0, this.entriesAt, this.entryAt(this.sets, 0));
   }
 
@@ -756,14 +759,14 @@ class AssocCache {
 
   /** The pfn held by entry e (two words: exact up to 2^53). */
   pfnOf(e: number): number {
-    const hi = this.a[e + E.PFN_HI]!;
+    const hi = this.a[e + E.FLAGS]! >>> 24;
     const lo = this.a[e + E.PFN_LO]!;
     return hi === 0 && lo >= 0 ? lo : (lo >>> 0) + hi * 4294967296;
   }
 
   /** The TLB_* flags of entry e. */
   flagsOf(e: number): number {
-    return this.a[e + E.FLAGS]!;
+    return this.a[e + E.FLAGS]! & 0xffffff; // FLAGS_LIMIT - 1
   }
 
   /** The tag word of entry e (0 when invalid). */
@@ -794,7 +797,7 @@ class AssocCache {
 
 // Shared header (word offsets). Counters are 64-bit: low word, then high word.
 const MAGIC = 0x544c4248; // 'TLBH'
-const LAYOUT_VERSION = 3; // 3: circular LRU lists (the LRU entry is the head's PREV), PLRU's last-touched way
+const LAYOUT_VERSION = 4; // 4: a doubly chained hash index, pfn bits 32..39 in the flags word (3: linear probing; circular LRU lists)
 const H_MAGIC = 0;
 const H_VERSION = 1;
 const H_GEOMETRY = 2; // 8 words, in GEOMETRY_KEYS order
@@ -825,6 +828,8 @@ const STATS_END = STATS_AT + 2 * STAT_NAMES.length;
 
 const VPN_LIMIT = 2 ** 36;
 const PFN_LIMIT = 2 ** 40;
+/** Entry flags are below 2^24: the flags word's top byte holds pfn bits 32..39. */
+const FLAGS_LIMIT = 2 ** 24;
 
 interface Layout { l1: CacheRegion; l2: CacheRegion; pwc: CacheRegion | null; words: number }
 
@@ -1108,15 +1113,16 @@ export class TlbHierarchy {
    * Cache a walk's result in both levels (NINE, see the file comment); flags are TLB_* bits.
    * TLB_GLOBAL makes the entry match every PCID and drops the page's entry tagged with pcid.
    * An entry with the same tag is updated in place. TypeError unless vpn is an integer in
-   * [0, 2^36), pcid in [0, 4096) and pfn an integer in [0, 2^40). `afterMiss` is the walker's
-   * promise that its own lookup(vpn, pcid) just missed and nothing was inserted since: neither
+   * [0, 2^36), pcid in [0, 4096), pfn an integer in [0, 2^40) and flags one in [0, 2^24).
+   * `afterMiss` is the walker's promise that its own lookup(vpn, pcid) just missed and nothing
+   * was inserted since: neither
    * level then holds the page under its PCID tag or the global one, and the probes that look
    * for an entry to update are skipped (two of the five hash probes of a TLB miss).
    */
   insert(vpn: number, pcid: number, pfn: number, flags: number, afterMiss = false): void {
     if (!(Number.isInteger(vpn) && vpn >= 0 && vpn < VPN_LIMIT && Number.isInteger(pfn) && pfn >= 0 && pfn < PFN_LIMIT
-      && pcid >= 0 && pcid < 4096)) {
-      throw new TypeError(`TlbHierarchy.insert: vpn ${vpn} (< 2^36), pcid ${pcid} (< 4096) or pfn ${pfn} (< 2^40) out of range`);
+      && pcid >= 0 && pcid < 4096 && Number.isInteger(flags) && flags >= 0 && flags < FLAGS_LIMIT)) {
+      throw new TypeError(`TlbHierarchy.insert: vpn ${vpn} (< 2^36), pcid ${pcid} (< 4096), pfn ${pfn} (< 2^40) or flags ${flags} (< 2^24) out of range`);
     }
     const lo = vpn | 0;
     const hi = tlbTag(vpn, lo, pcid & this.pcidMask);
@@ -1131,6 +1137,20 @@ export class TlbHierarchy {
     }
     this.fill(this.l2, lo, tag, pfn, flags, W.L2_EVICTIONS, absent);
     this.fill(this.l1, lo, tag, pfn, flags, W.L1_EVICTIONS, absent);
+  }
+
+  /**
+   * insert(vpn, pcid, pfn, flags, true) for the walker, unchecked: its lookup(vpn, pcid) just
+   * missed and nothing was inserted since, vpn came from that lookup and pfn from a pte (so
+   * both are in range by construction). The fill that ends every TLB miss.
+   */
+  insertWalked(vpn: number, pcid: number, pfn: number, flags: number): void {
+    const lo = vpn | 0;
+    const hi = tlbTag(vpn, lo, pcid & this.pcidMask);
+    const tag = flags & TLB_GLOBAL ? globalTag(hi) : hi;
+    const l1 = this.l1, l2 = this.l2;
+    if (l2.put(lo, tag, lo & l2.setMask, pfn, flags, true) !== 0) this.count(W.L2_EVICTIONS);
+    if (l1.put(lo, tag, lo & l1.setMask, pfn, flags, true) !== 0) this.count(W.L1_EVICTIONS);
   }
 
   /**
@@ -1216,7 +1236,8 @@ export class TlbHierarchy {
   /**
    * Cache an upper-level entry: the level-`level` entry for (prefix, pcid) points at table
    * tablePfn with the rights in flags. No-op when the PWC is off. TypeError for a level outside
-   * 2..4, a prefix outside [0, 2^(36 - 9*(level-1))) or a table pfn outside [0, 2^40).
+   * 2..4, a prefix outside [0, 2^(36 - 9*(level-1))), a table pfn outside [0, 2^40) or flags
+   * outside [0, 2^24).
    */
   pwcInsert(level: number, prefix: number, pcid: number, tablePfn: number, flags: number): void {
     const pwc = this.pwc;
@@ -1224,8 +1245,8 @@ export class TlbHierarchy {
     // 2 ** (36 - 9 * (level - 1)), without Math.pow for the levels there are
     const span = level === Lvl.PDE ? 134217728 : level === Lvl.PDPTE ? 262144 : level === Lvl.PML4E ? 512 : 2 ** (36 - 9 * (level - 1));
     if (!(level >= PWC_PDE && level <= PWC_PML4E && Number.isInteger(prefix) && prefix >= 0 && prefix < span
-      && Number.isInteger(tablePfn) && tablePfn >= 0 && tablePfn < PFN_LIMIT)) {
-      throw new TypeError(`TlbHierarchy.pwcInsert: level ${level} (2..4), prefix ${prefix} or table pfn ${tablePfn} out of range`);
+      && Number.isInteger(tablePfn) && tablePfn >= 0 && tablePfn < PFN_LIMIT && Number.isInteger(flags) && flags >= 0 && flags < FLAGS_LIMIT)) {
+      throw new TypeError(`TlbHierarchy.pwcInsert: level ${level} (2..4), prefix ${prefix}, table pfn ${tablePfn} or flags ${flags} (< 2^24) out of range`);
     }
     this.fill(pwc, prefix, pwcTag(level, pcid & this.pcidMask), tablePfn, flags, W.PWC_EVICTIONS);
   }
