@@ -52,12 +52,13 @@ const jobsFor = (cpus: number, total: number, seed: number) =>
   Array.from({ length: cpus }, (_, c) => chase(CHASE_BASE + c * REGION_PAGES * PAGE, REGION_PAGES, Math.ceil(total / cpus), seed + c));
 
 /**
- * Untimed runs of the measured size until the rate settles: fresh workers reach their speed
+ * Untimed runs of `total` accesses until the rate settles: fresh workers reach their speed
  * only after a few runs (the first 2-5 ran 20-50% slower here, while V8's background compilers
  * shared the 2 cores with them). Settled = two runs in a row within SETTLED of the best rate,
  * after at least WARM_RUNS_MIN runs; WARM_RUNS_MAX bounds the wait on a noisy machine.
+ * Returns the best host ns per access seen.
  */
-function warmUntilSettled(lab: Lab, mm: ReturnType<Lab['mm_alloc']>, cpus: number, total: number): void {
+function warmUntilSettled(lab: Lab, mm: ReturnType<Lab['mm_alloc']>, cpus: number, total: number): number {
   let best = 0, steady = 0;
   for (let w = 0; w < WARM_RUNS_MAX && (w < WARM_RUNS_MIN || steady < 2); w++) {
     const { ns, res } = timedRun(lab, mm, jobsFor(cpus, total, 1000 + w));
@@ -65,14 +66,16 @@ function warmUntilSettled(lab: Lab, mm: ReturnType<Lab['mm_alloc']>, cpus: numbe
     steady = rate >= best * (1 - SETTLED) ? steady + 1 : 0;
     best = Math.max(best, rate);
   }
+  return 1 / best;
 }
 
 /** Rows for every CPU count in `mode`, the same total accesses each (sized on one CPU). */
 export function measureScalingRows(sizes: BenchSizes, mode: MachineConfig['mode']): ScalingRow[] {
   const one = scalingLab(1, mode);
-  timedRun(one.lab, one.mm, jobsFor(1, 100_000, 1)); // warm-up
-  const probe = timedRun(one.lab, one.mm, jobsFor(1, 100_000, 2));
-  const total = itemsForBudget(sizes.scalingBudgetNs, probe.ns / 100_000, 10_000, 50_000_000);
+  // Sized from the settled rate, not a fresh worker's first run: runs sized from that one were
+  // ~20 ms long, too short for a parallel run's start and end to be negligible.
+  const nsPerAccess = warmUntilSettled(one.lab, one.mm, 1, Math.max(100_000, Math.round(sizes.scalingBudgetNs / 100)));
+  const total = itemsForBudget(sizes.scalingBudgetNs, nsPerAccess, 10_000, 50_000_000);
   const rows: ScalingRow[] = [];
   for (const cpus of sizes.scalingCpus) {
     const { lab, mm } = cpus === 1 ? one : scalingLab(cpus, mode);
