@@ -136,3 +136,60 @@ describe('lookupRun', () => {
     expect(b.stats()).toEqual(a.stats());
   });
 });
+
+// lookupRun given the words of RAM completes a miss whose PDE the PWC holds by reading the pte
+// itself (TlbHierarchy.walkPte): the outcome must be what the general walker makes of it, and
+// any pte it cannot take must leave everything as a plain miss does.
+describe('lookupRun with ram (walkPte)', () => {
+  const TABLE = 5; // the frame of the page table the PWC's PDE entry points at
+  const PTE_P = 0x1, PTE_RW = 0x2, PTE_U = 0x4, PTE_A = 0x20, PTE_D = 0x40;
+
+  /** A PWC-equipped TLB whose PDE entry for BASE_VPN's table grants `rights`, and RAM with ptes lo[i] for BASE_VPN + i. */
+  function setup(ptes: number[], rights = TLB_RW | 0x4): { t: TlbHierarchy; ram: Int32Array } {
+    const t = tlb({ pcid: true, pwc_entries: 8 });
+    t.pwcInsert(2, Math.floor(BASE_VPN / 512), 1, TABLE, rights);
+    const ram = new Int32Array(8 * 1024);
+    ptes.forEach((lo, i) => {
+      const w = (TABLE * 4096 + ((BASE_VPN + i) & 511) * 8) / 4;
+      ram[w] = lo;
+      ram[w + 1] = 0;
+    });
+    t.resetStats();
+    return { t, ram };
+  }
+  const pteWord = (i: number): number => (TABLE * 4096 + ((BASE_VPN + i) & 511) * 8) / 4;
+
+  it('walks present user ptes, sets A (and D for a write), fills both levels and counts as a miss plus a PWC hit', () => {
+    const { t, ram } = setup([(200 << 12) | PTE_P | PTE_U | PTE_RW, (201 << 12) | PTE_P | PTE_U | PTE_RW | PTE_A]);
+    const r = run([BASE_VPN, BASE_VPN + 1, BASE_VPN], [0, 1, 0]);
+    expect(t.lookupRun(r.addrs, r.writes, 0, 3, 1, NEED, false, ram)).toBe(3);
+    expect(t.runWalks).toBe(2);
+    expect(t.stats()).toMatchObject({ l1_hits: 1, misses: 2, pwc_hits: 1 + 1, pwc_misses: 0 });
+    expect(ram[pteWord(0)]! & (PTE_A | PTE_D)).toBe(PTE_A);
+    expect(ram[pteWord(1)]! & (PTE_A | PTE_D)).toBe(PTE_A | PTE_D);
+    const l1 = t.entries().l1.map((e) => [e.vpn, e.pfn, e.flags & (TLB_RW | TLB_DIRTY)]);
+    expect(l1).toEqual(expect.arrayContaining([[BASE_VPN, 200, TLB_RW], [BASE_VPN + 1, 201, TLB_RW | TLB_DIRTY]]));
+    expect(t.holds(BASE_VPN + 1, 1)).toBe(3);
+  });
+
+  it('leaves a pte it cannot take (not present, a write to a read-only page or through a read-only PDE) as a plain miss', () => {
+    for (const [lo, write, rights] of [[0, 0, TLB_RW | 0x4], [(7 << 12) | PTE_P | PTE_U, 1, TLB_RW | 0x4], [(7 << 12) | PTE_P | PTE_U | PTE_RW, 1, 0x4], [(7 << 12) | PTE_P | PTE_RW, 0, TLB_RW | 0x4]] as const) {
+      const { t, ram } = setup([lo], rights);
+      const before = t.entries();
+      const r = run([BASE_VPN], [write]);
+      expect(t.lookupRun(r.addrs, r.writes, 0, 1, 1, NEED, false, ram)).toBe(0);
+      expect([t.runWalks, t.lastPfn, t.lastLevel]).toEqual([0, -1, TLB_MISS]);
+      expect(t.stats()).toMatchObject({ misses: 1, pwc_hits: 0, pwc_misses: 0 });
+      expect(t.entries()).toEqual(before);
+      expect(ram[pteWord(0)]).toBe(lo);
+    }
+  });
+
+  it('leaves a miss whose PDE the PWC does not hold to the general walker', () => {
+    const { t, ram } = setup([(200 << 12) | PTE_P | PTE_U]);
+    const r = run([BASE_VPN + 512 * 3]);
+    expect(t.lookupRun(r.addrs, r.writes, 0, 1, 1, NEED, false, ram)).toBe(0);
+    expect(t.runWalks).toBe(0);
+    expect(t.stats()).toMatchObject({ misses: 1, pwc_hits: 0, pwc_misses: 0 });
+  });
+});

@@ -97,6 +97,9 @@ const level_prefix = (vpn: number, level: number): number =>
  * when CPUs run on worker threads (`concurrent`). In deterministic mode every CPU and the
  * kernel run on this one thread, and nothing can write an entry while a walk reads it: plain
  * loads and a plain OR of the A/D bits do exactly what the atomics would.
+ * Its commonest case in deterministic mode (the PWC holds the PDE, the pte is good) is made by
+ * TlbHierarchy.walkPte inside the hot loop instead (see l1_hits): the two must agree, which
+ * tests/unit/tlb/walk-fused.test.ts checks.
  */
 function hw_walk(m: Machine, cpu: Cpu, mm: mm_struct, vpn: number, write: boolean, pcid: number, fresh: boolean): number {
   const tlb = cpu.tlb;
@@ -285,15 +288,39 @@ const FAST_WRITE = TLB_RW | TLB_DIRTY;
 
 /**
  * The hit loop: from index k, the accesses that hit the L1 dTLB with nothing else to do (a read,
- * or a write through a writable dirty entry). Returns the index of the first one that needs
- * more (or n), whose lookup is made and its result left in stoppedPfn. The loop itself is
- * TlbHierarchy.lookupRun, so that the TLB's fields stay in registers across it.
+ * or a write through a writable dirty entry) and, on a machine whose CPUs run on this thread,
+ * the TLB misses whose walk is one pte read that succeeds (TlbHierarchy.walkPte). Returns the
+ * index of the first access that needs more (or n), whose lookup is made and its result left
+ * in stoppedPfn; the walked misses among them are left in runWalks, their costs and counters
+ * charged here (the hits are the caller's). The loop itself is TlbHierarchy.lookupRun, so that
+ * the TLB's fields stay in registers across it.
  */
-function l1_hits(tlb: TlbHierarchy, addrs: Float64Array, writes: Uint8Array, k: number, n: number, pcid: number, noWrites: boolean): number {
-  const j = tlb.lookupRun(addrs, writes, k, n, pcid, FAST_WRITE, noWrites);
+function l1_hits(m: Machine, cpu: Cpu, tlb: TlbHierarchy, addrs: Float64Array, writes: Uint8Array, k: number, n: number, pcid: number, noWrites: boolean): number {
+  const j = tlb.lookupRun(addrs, writes, k, n, pcid, FAST_WRITE, noWrites, concurrent ? null : m.phys.ramWords);
+  const walks = (runWalks = tlb.runWalks);
+  if (walks !== 0) charge_walks(m, cpu, walks);
   if (j < n) stoppedPfn = tlb.lastPfn;
   return j;
 }
+
+/**
+ * Count and charge `walks` accesses that missed both TLB levels and were walked with one
+ * reference (the pte; the PWC held the PDE), as translate_looked_up and hw_walk count and
+ * charge each of them. The costs are integers, so one multiplication is exact.
+ */
+function charge_walks(m: Machine, cpu: Cpu, walks: number): void {
+  const blk = cpu.stats;
+  blk[C_ACCESSES]! += walks;
+  blk[C_L1_MISSES]! += walks;
+  blk[C_L2_MISSES]! += walks;
+  blk[C_WALKS]! += walks;
+  blk[C_WALK_REFS]! += walks;
+  cpu.clock += walks * (costAccess + costStlbHit + costWalk + costWalkRef);
+  m.oomRetries = 0;
+}
+
+/** The walked misses of the last l1_hits (its caller counts the rest of its accesses as hits). */
+let runWalks = 0;
 /**
  * Whether writes[from..to) holds a write. A caller that reads its accesses in blocks asks once
  * per block (indexOf is a memchr) and passes run_accesses noWrites when there is none.
@@ -320,8 +347,8 @@ export function run_accesses(m: Machine, cpu: Cpu, mm: mm_struct, addrs: Float64
   try {
     while (k < n) {
       if (fast) {
-        const j = l1_hits(tlb, addrs, writes, k, n, pcid, noWrites);
-        hits += j - k;
+        const j = l1_hits(m, cpu, tlb, addrs, writes, k, n, pcid, noWrites);
+        hits += j - k - runWalks;
         k = j;
         if (k === n) break;
       }

@@ -43,7 +43,9 @@
 //
 // Speed: lookup's hit path is a hash probe, two tag compares, a recency update and a counter:
 // no allocation, no closure, no Map. A CPU's hot loop calls lookupRun instead, which makes the
-// lookups of a run of accesses with the TLB's fields in registers and counts its L1 hits once.
+// lookups of a run of accesses with the TLB's fields in registers and counts its L1 hits once;
+// given the RAM's words it also completes the commonest TLB miss itself (walkPte: the PWC holds
+// the PDE, the pte is good), so that a run of such misses never leaves the loop.
 // A fill is one method (AssocCache.put). The hash index is an implementation device, not hardware:
 // it makes a lookup O(1) at any associativity (a 64-way CAM cannot be scanned in 10 ns). It is
 // chained (each slot heads a list through the entries' CHAIN words), so that a fill, which
@@ -58,7 +60,7 @@
 // and returns at once from an empty one. The set-associative
 // array lives in this module, not its own: on Node 20 an imported constant costs a cell load
 // and a hole check at every use, which is measurable on this path.
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_GLOBAL, _PAGE_NX_HI, _PAGE_RW, _PAGE_USER } from '../pgtable_types';
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_GLOBAL, _PAGE_NX_HI, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, pfn_of_halves } from '../pgtable_types';
 import { POLICY_NAMES, resolveTlbGeometry, type TlbGeometry } from './tlb_hw_geometry';
 
 export { TLB_PARAMS, resolveTlbGeometry, defaultTlbGeometry, type TlbGeometry, type TlbPolicy } from './tlb_hw_geometry';
@@ -179,6 +181,18 @@ const enum SW {
   PLRU_LAST = 2, // PLRU: 1 + the way touched last (0: none since the tree was cleared)
   HINT = 3, // no free way below this one
   WORDS = 4,
+}
+
+/** The x86 pte bits walkPte reads (checked against pgtable_types below). */
+const enum Pte {
+  PRESENT = 0x1,
+  RW = 0x2,
+  USER = 0x4,
+  ACCESSED = 0x20,
+  DIRTY = 0x40,
+}
+if (Pte.PRESENT !== _PAGE_PRESENT || Pte.RW !== _PAGE_RW || Pte.USER !== _PAGE_USER || Pte.ACCESSED !== _PAGE_ACCESSED || Pte.DIRTY !== _PAGE_DIRTY) {
+  throw new Error('tlb_hw: Pte bits disagree with pgtable_types');
 }
 
 /** Tag word bits. */
@@ -898,6 +912,8 @@ export class TlbHierarchy {
   declare lastPfn: number;
   /** After pwcWalkStart: the frame of the table the walk reads next (-1: start from CR3). */
   declare lastTablePfn: number;
+  /** After lookupRun: how many of its accesses missed both levels and were walked by walkPte. */
+  declare runWalks: number;
   declare private readonly a: Int32Array;
   declare private readonly l1: AssocCache;
   declare private readonly l2: AssocCache;
@@ -928,6 +944,7 @@ export class TlbHierarchy {
     this.lastLevel = Hit.MISS;
     this.lastPfn = -1;
     this.lastTablePfn = -1;
+    this.runWalks = 0;
   }
 
   /** Attach to the buffer of another TlbHierarchy (made on any thread); the geometry comes from its header. */
@@ -1011,11 +1028,17 @@ export class TlbHierarchy {
    * state and last* end exactly as those lookup() calls leave them; the L1 hits of the run are
    * added to their counter at its end, not one by one. `noWrites` promises that writes[from..n)
    * are all 0 (a faster loop then makes the hits).
+   *
+   * Given `ram` (the words of physical memory, on a machine whose CPUs run on one thread), a
+   * miss in both levels that walkPte can complete (its PDE in the PWC, its pte present and
+   * permitting the access) is completed here and the run goes on: those accesses are counted
+   * in runWalks, each a lookup miss, a PWC hit, a one-reference walk and a fill, exactly as the
+   * general walker would have made them. Without `ram`, runWalks is 0.
    */
-  lookupRun(addrs: Float64Array, writes: Uint8Array, from: number, n: number, pcid: number, writeFlags: number, noWrites = false): number {
+  lookupRun(addrs: Float64Array, writes: Uint8Array, from: number, n: number, pcid: number, writeFlags: number, noWrites = false, ram: Int32Array | null = null): number {
     const l1 = this.l1;
     const tag = Tag.VALID | ((pcid & this.pcidMask) << Tag.PCID_SHIFT);
-    let k = from, hits = 0;
+    let k = from, hits = 0, walks = 0;
     let last = -1; // the entry of the run's last lookup when that was a PCID-tagged L1 hit, else -1
     while (k < n) {
       const j = l1.hitRun(addrs, writes, k, n, tag, writeFlags, noWrites); // the common case: plain L1 hits
@@ -1039,6 +1062,11 @@ export class TlbHierarchy {
           k++;
           continue;
         }
+        if (pfn < 0 && ram !== null && this.walkPte(ram, vpn, lo, pcid, writes[k] === 1)) {
+          walks++;
+          k++;
+          continue;
+        }
         this.lastPfn = pfn;
         break;
       }
@@ -1052,11 +1080,43 @@ export class TlbHierarchy {
       k++; // a PCID-tagged hit with vpn >= 2^31, which hitRun leaves to this step
     }
     if (hits !== 0) this.countN(W.L1_HITS, hits);
+    this.runWalks = walks;
     if (last >= 0) {
       this.lastLevel = Hit.L1;
       this.lastFlags = l1.flagsOf(last);
     }
     return k;
+  }
+
+  /**
+   * The page walk of a TLB miss in its commonest case, made by the TLB itself: lookup(vpn, pcid)
+   * has just missed both levels (lo = vpn | 0), the PWC holds vpn's PDE (so the pte is the one
+   * reference left), and that pte, in the words `ram` of physical memory, is present and, with
+   * the rights the PDE entry gathered, allows a user access (a write too when `write`). Then,
+   * exactly as fault.ts hw_walk followed by insertWalked would: the PWC hit is counted and its
+   * entry touched, ACCESSED (and DIRTY for a write) are set in the pte by a plain store, both
+   * levels are filled, and it returns true. Otherwise it returns false having changed nothing,
+   * and the general walker takes the access. Plain loads and stores: only for a machine whose
+   * CPUs all run on this thread (nothing else writes a pte meanwhile).
+   */
+  private walkPte(ram: Int32Array, vpn: number, lo: number, pcid: number, write: boolean): boolean {
+    const pwc = this.pwc;
+    if (pwc === null) return false;
+    const p = (pcid & this.pcidMask) << Tag.PCID_SHIFT;
+    const pde = pwc.find(Math.floor(vpn * 0.001953125), Tag.VALID | (Lvl.PDE << Tag.LEVEL_SHIFT) | p);
+    if (pde < 0) return false;
+    const w = (pwc.pfnOf(pde) * 4096 + (vpn & 511) * 8) >>> 2; // the pte's low word (pa / 4), as hw_walk computes it
+    const pte = ram[w]!;
+    const perm = pwc.flagsOf(pde) & pte & (Pte.RW | Pte.USER);
+    if (!(pte & Pte.PRESENT) || !(perm & Pte.USER) || (write && !(perm & Pte.RW))) return false;
+    pwc.touch(pde, 0);
+    this.count(W.PWC_HITS);
+    this.lastFlags = pwc.flagsOf(pde);
+    const ad = write ? Pte.ACCESSED | Pte.DIRTY : Pte.ACCESSED;
+    if ((pte & ad) !== ad) ram[w] = pte | ad;
+    const hi = ram[w + 1]!;
+    this.insertWalked(vpn, pcid, pfn_of_halves(pte, hi), tlbFlagsFromPte((pte & ~(Pte.RW | Pte.USER)) | perm | (write ? Pte.DIRTY : 0), hi));
+    return true;
   }
 
   /** lookup's slow half: L1's global entry, then L2 (copying a hit into L1), else a miss. */
