@@ -521,7 +521,7 @@ class AssocCache {
   put(lo: number, hi: number, set: number, pfn: number, flags: number, absent: boolean): number {
     const a = this.a;
     const s = this.setsAt + set * SW.WORDS;
-    if (absent && this.policy === Pol.LRU && a[s + SW.FILL] === this.ways) return this.putLruVictim(lo, hi, s, pfn, flags);
+    if (absent && this.fillFullLru(lo, hi, pfn, flags) !== 0) return 1;
     let e = absent ? -1 : this.find(lo, hi);
     let evicted = 0;
     if (e < 0) {
@@ -546,19 +546,36 @@ class AssocCache {
   }
 
   /**
-   * put's commonest case, a TLB miss's fill under LRU: the key (lo, hi) is absent and the set
-   * whose words start at s is full. Its LRU entry (the head's PREV) becomes the new entry and,
-   * by a rotation of the circular list, its most recently used one: no relinking, no touch.
-   * Returns 1 (an eviction).
+   * put(lo, hi, lo & setMask, pfn, flags, true) in its commonest case, a TLB miss's fill under
+   * LRU into a full set (the key is absent, the caller knows): the set's LRU entry (the head's
+   * PREV) becomes the new entry and, by a rotation of the circular list, its most recently used
+   * one, with no relinking and no touch. Returns 1 (an eviction) having done it, or 0 having
+   * done nothing when it is not that case (another policy, or a free way: put takes those).
+   * unindex and index are written out here, with no call: this runs twice per TLB miss.
    */
-  private putLruVictim(lo: number, hi: number, s: number, pfn: number, flags: number): number {
+  fillFullLru(lo: number, hi: number, pfn: number, flags: number): number {
     const a = this.a;
+    const s = (this.setsAt + (lo & this.setMask) * SW.WORDS) | 0;
+    if (this.policy !== Pol.LRU || a[s] !== this.ways) return 0; // SW.FILL
     const e = a[(a[(s + SW.MRU) | 0]! + E.PREV) | 0]!;
-    this.unindex(e);
+    const hashAt = this.hashAt, globalsAt = this.globalsAt;
+    // unindex(e)
+    const prev = a[(e + E.CHAIN_PREV) | 0]!, next = a[(e + E.CHAIN) | 0]!;
+    if (prev < 0) a[(hashAt - 1 - prev) | 0] = next;
+    else a[(prev + E.CHAIN) | 0] = next;
+    if (next !== 0) a[(next + E.CHAIN_PREV) | 0] = prev;
+    if (a[(e + E.KEY_HI) | 0]! & Tag.GLOBAL) a[globalsAt]!--;
     a[e] = lo; // E.KEY_LO
     a[(e + E.KEY_HI) | 0] = hi;
-    if (hi & Tag.GLOBAL) a[this.globalsAt]!++;
-    this.index(e, lo, hi);
+    if (hi & Tag.GLOBAL) a[globalsAt]!++;
+    // index(e, lo, hi)
+    const h = (Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> this.hashShift) | 0; // home(lo, hi)
+    const at = (hashAt + h) | 0;
+    const first = a[at]!;
+    a[(e + E.CHAIN) | 0] = first;
+    a[(e + E.CHAIN_PREV) | 0] = -1 - h;
+    if (first !== 0) a[(first + E.CHAIN_PREV) | 0] = e;
+    a[at] = e;
     a[(e + E.PFN_LO) | 0] = pfn | 0;
     a[(e + E.FLAGS) | 0] = flags | (((pfn * 2.3283064365386963e-10) | 0) << 24);
     a[(s + SW.MRU) | 0] = e;
@@ -1062,7 +1079,7 @@ export class TlbHierarchy {
           k++;
           continue;
         }
-        if (pfn < 0 && ram !== null && this.walkPte(ram, vpn, lo, pcid, writes[k] === 1)) {
+        if (pfn < 0 && ram !== null && this.walkPte(ram, vpn, lo, hi, writes[k] === 1)) {
           walks++;
           k++;
           continue;
@@ -1090,7 +1107,7 @@ export class TlbHierarchy {
 
   /**
    * The page walk of a TLB miss in its commonest case, made by the TLB itself: lookup(vpn, pcid)
-   * has just missed both levels (lo = vpn | 0), the PWC holds vpn's PDE (so the pte is the one
+   * has just missed both levels (lo = vpn | 0, hi its tag word), the PWC holds vpn's PDE (so the pte is the one
    * reference left), and that pte, in the words `ram` of physical memory, is present and, with
    * the rights the PDE entry gathered, allows a user access (a write too when `write`). Then,
    * exactly as fault.ts hw_walk followed by insertWalked would: the PWC hit is counted and its
@@ -1099,11 +1116,10 @@ export class TlbHierarchy {
    * and the general walker takes the access. Plain loads and stores: only for a machine whose
    * CPUs all run on this thread (nothing else writes a pte meanwhile).
    */
-  private walkPte(ram: Int32Array, vpn: number, lo: number, pcid: number, write: boolean): boolean {
+  private walkPte(ram: Int32Array, vpn: number, lo: number, hi: number, write: boolean): boolean {
     const pwc = this.pwc;
     if (pwc === null) return false;
-    const p = (pcid & this.pcidMask) << Tag.PCID_SHIFT;
-    const pde = pwc.find(Math.floor(vpn * 0.001953125), Tag.VALID | (Lvl.PDE << Tag.LEVEL_SHIFT) | p);
+    const pde = pwc.find(Math.floor(vpn * 0.001953125), Tag.VALID | (Lvl.PDE << Tag.LEVEL_SHIFT) | (hi & Tag.PCID_BITS));
     if (pde < 0) return false;
     const w = (pwc.pfnOf(pde) * 4096 + (vpn & 511) * 8) >>> 2; // the pte's low word (pa / 4), as hw_walk computes it
     const pte = ram[w]!;
@@ -1114,8 +1130,14 @@ export class TlbHierarchy {
     this.lastFlags = pwc.flagsOf(pde);
     const ad = write ? Pte.ACCESSED | Pte.DIRTY : Pte.ACCESSED;
     if ((pte & ad) !== ad) ram[w] = pte | ad;
-    const hi = ram[w + 1]!;
-    this.insertWalked(vpn, pcid, pfn_of_halves(pte, hi), tlbFlagsFromPte((pte & ~(Pte.RW | Pte.USER)) | perm | (write ? Pte.DIRTY : 0), hi));
+    const pteHi = ram[w + 1]!;
+    const pfn = pfn_of_halves(pte, pteHi);
+    const flags = tlbFlagsFromPte((pte & ~(Pte.RW | Pte.USER)) | perm | (write ? Pte.DIRTY : 0), pteHi);
+    // insertWalked(vpn, pcid, pfn, flags), with the tag lookupRun made
+    const tag = flags & TLB_GLOBAL ? globalTag(hi) : hi;
+    const l1 = this.l1, l2 = this.l2;
+    if (l2.fillFullLru(lo, tag, pfn, flags) !== 0 || l2.put(lo, tag, lo & l2.setMask, pfn, flags, true) !== 0) this.count(W.L2_EVICTIONS);
+    if (l1.fillFullLru(lo, tag, pfn, flags) !== 0 || l1.put(lo, tag, lo & l1.setMask, pfn, flags, true) !== 0) this.count(W.L1_EVICTIONS);
     return true;
   }
 
