@@ -144,7 +144,8 @@ export interface PwcEntrySnapshot { way: number; level: number; prefix: number; 
 // Region layout, in words from the region base:
 //   [0]              number of valid entries tagged global (lets lookups skip the global probe)
 //   [1]              number of valid entries (lets flushes of an empty array return at once)
-//   sets * SW.WORDS fill (valid ways), LRU list head (MRU), PLRU's last-touched way, free-way hint
+//   sets * SW.WORDS fill (valid ways), LRU list head (MRU), PLRU's last-touched way or LRU's
+//                    victim hint, free-way hint
 //   sets * ways      tree-PLRU nodes: node n (1..ways-1) of a set's tree; 0 = victim is left
 //                    (present only under 'plru')
 //   hash[H]          index: chained, slot h holds the first entry (offset) whose key hashes
@@ -178,7 +179,9 @@ const enum Ent {
 const enum SW {
   FILL = 0,
   MRU = 1, // LRU: the head of the circular recency list (its PREV is the LRU entry); 0 = empty
-  PLRU_LAST = 2, // PLRU: 1 + the way touched last (0: none since the tree was cleared)
+  // PLRU: 1 + the way touched last (0: none since the tree was cleared); LRU: the entry
+  // fillFullLru expects to be the set's LRU one, its "LRU hint" (checked before use)
+  PLRU_LAST_OR_LRU_HINT = 2,
   HINT = 3, // no free way below this one
   WORDS = 4,
 }
@@ -498,12 +501,12 @@ class AssocCache {
   /**
    * Tree-PLRU: point every node on the path to `way` away from it. Touching the way touched last
    * would write the bits already there (only touches and clear() change the tree, and clear()
-   * zeroes the set's PLRU_LAST word with it), so it returns at once: a run of hits to one page
+   * zeroes the set's PLRU_LAST_OR_LRU_HINT word with it), so it returns at once: a run of hits to one page
    * costs one compare, as LRU's hits to its head do.
    */
   private plruTouch(set: number, way: number): void {
     const a = this.a;
-    const last = this.setsAt + set * SW.WORDS + SW.PLRU_LAST;
+    const last = this.setsAt + set * SW.WORDS + SW.PLRU_LAST_OR_LRU_HINT;
     if (a[last] === way + 1) return;
     a[last] = way + 1;
     const nodes = this.plruAt + set * this.ways;
@@ -552,12 +555,18 @@ class AssocCache {
    * one, with no relinking and no touch. Returns 1 (an eviction) having done it, or 0 having
    * done nothing when it is not that case (another policy, or a free way: put takes those).
    * unindex and index are written out here, with no call: this runs twice per TLB miss.
+   * The LRU entry is looked for first where the set's LRU hint says (the set's LRU entry
+   * after the last such fill): in a full set every entry is on the circular list, so the one
+   * whose NEXT is the head is the head's PREV. That reads the victim's words, which the fill
+   * reads anyway, and not the head's too (on a TLB miss, a host cache miss of its own).
    */
   fillFullLru(lo: number, hi: number, pfn: number, flags: number): number {
     const a = this.a;
     const s = (this.setsAt + (lo & this.setMask) * SW.WORDS) | 0;
     if (this.policy !== Pol.LRU || a[s] !== this.ways) return 0; // SW.FILL
-    const e = a[(a[(s + SW.MRU) | 0]! + E.PREV) | 0]!;
+    const head = a[(s + SW.MRU) | 0]!;
+    let e = a[(s + SW.PLRU_LAST_OR_LRU_HINT) | 0]!;
+    if (e === 0 || a[(e + E.NEXT) | 0] !== head) e = a[(head + E.PREV) | 0]!;
     const hashAt = this.hashAt, globalsAt = this.globalsAt;
     // unindex(e)
     const prev = a[(e + E.CHAIN_PREV) | 0]!, next = a[(e + E.CHAIN) | 0]!;
@@ -579,6 +588,7 @@ class AssocCache {
     a[(e + E.PFN_LO) | 0] = pfn | 0;
     a[(e + E.FLAGS) | 0] = flags | (((pfn * 2.3283064365386963e-10) | 0) << 24);
     a[(s + SW.MRU) | 0] = e;
+    a[(s + SW.PLRU_LAST_OR_LRU_HINT) | 0] = a[(e + E.PREV) | 0]!; // the set's LRU entry now
     return 1;
   }
 
@@ -828,7 +838,7 @@ class AssocCache {
 
 // Shared header (word offsets). Counters are 64-bit: low word, then high word.
 const MAGIC = 0x544c4248; // 'TLBH'
-const LAYOUT_VERSION = 4; // 4: a doubly chained hash index, pfn bits 32..39 in the flags word (3: linear probing; circular LRU lists)
+const LAYOUT_VERSION = 5; // 5: LRU sets' LRU hint word (4: a doubly chained hash index, pfn bits 32..39 in the flags word; 3: linear probing; circular LRU lists)
 const H_MAGIC = 0;
 const H_VERSION = 1;
 const H_GEOMETRY = 2; // 8 words, in GEOMETRY_KEYS order
