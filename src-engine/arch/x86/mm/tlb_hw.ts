@@ -1067,19 +1067,27 @@ export class TlbHierarchy {
     const tag = Tag.VALID | ((pcid & this.pcidMask) << Tag.PCID_SHIFT);
     let k = from, hits = 0, walks = 0;
     let last = -1; // the entry of the run's last lookup when that was a PCID-tagged L1 hit, else -1
+    // The access before this one was a miss walkPte completed: this one is looked up by the
+    // general step below, not hitRun (a run of misses, such as a chase over more pages than the
+    // STLB holds, would otherwise pay hitRun's entry for each miss; the general step makes the
+    // same lookup).
+    let walked = false;
     while (k < n) {
-      const j = l1.hitRun(addrs, writes, k, n, tag, writeFlags, noWrites); // the common case: plain L1 hits
-      if (j > k) {
-        hits += j - k;
-        last = l1.hitLast;
-        k = j;
-        if (k === n) break;
+      if (!walked) {
+        const j = l1.hitRun(addrs, writes, k, n, tag, writeFlags, noWrites); // the common case: plain L1 hits
+        if (j > k) {
+          hits += j - k;
+          last = l1.hitLast;
+          k = j;
+          if (k === n) break;
+        }
       }
-      // The access hitRun stopped at, as lookup makes it: vpn = Math.floor(addr / 4096), lo and hi.
+      // The access hitRun stopped at (or the one after a walk), as lookup makes it: vpn = Math.floor(addr / 4096), lo and hi.
       const vpn = Math.floor(addrs[k]! * 0.000244140625);
       const lo = vpn | 0;
       const hi = lo === vpn ? tag : tag | ((vpn * 2.3283064365386963e-10) | 0);
-      const e = l1.hitMissed ? -1 : l1.find(lo, hi); // hitRun's probe of this very key missed: no second probe
+      const e = !walked && l1.hitMissed ? -1 : l1.find(lo, hi); // hitRun's probe of this very key missed: no second probe
+      walked = false;
       if (e < 0) {
         // lookup's slow half (it sets last* and counts); an L1 hit on the global entry that
         // needs nothing more continues the run
@@ -1092,6 +1100,7 @@ export class TlbHierarchy {
         if (pfn < 0 && ram !== null && this.walkPte(ram, vpn, lo, hi, writes[k] === 1)) {
           walks++;
           k++;
+          walked = true;
           continue;
         }
         this.lastPfn = pfn;
