@@ -185,6 +185,18 @@ describe('lookupRun with ram (walkPte)', () => {
     }
   });
 
+  it('goes on through an L2 hit that needs nothing more (counted in runL2Hits), and stops at one a write needs to walk for', () => {
+    const ram = new Int32Array(1024); // never read: no access here walks
+    const small = tlb({ l1_entries: 2, l1_ways: 2, pcid: true });
+    for (let v = 0; v < 3; v++) small.insert(BASE_VPN + v, 1, 100 + v, v === 0 ? FLAGS : DIRTY); // L1 keeps +1 and +2; +0 is clean
+    small.resetStats();
+    const r = run([BASE_VPN + 2, BASE_VPN, BASE_VPN + 1, BASE_VPN], [0, 0, 0, 1]);
+    // +2 hits L1; +0 and then +1 hit L2 (each copy evicting L1's LRU entry); the write to +0, clean, stops the run
+    expect(small.lookupRun(r.addrs, r.writes, 0, 4, 1, NEED, false, ram)).toBe(3);
+    expect([small.runL2Hits, small.runWalks, small.lastPfn]).toEqual([2, 0, 100]);
+    expect(small.stats()).toMatchObject({ l1_hits: 2, l2_hits: 2, misses: 0 });
+  });
+
   it('leaves a miss whose PDE the PWC does not hold to the general walker', () => {
     const { t, ram } = setup([(200 << 12) | PTE_P | PTE_U]);
     const r = run([BASE_VPN + 512 * 3]);

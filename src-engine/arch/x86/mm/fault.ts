@@ -289,16 +289,18 @@ const FAST_WRITE = TLB_RW | TLB_DIRTY;
 /**
  * The hit loop: from index k, the accesses that hit the L1 dTLB with nothing else to do (a read,
  * or a write through a writable dirty entry) and, on a machine whose CPUs run on this thread,
- * the TLB misses whose walk is one pte read that succeeds (TlbHierarchy.walkPte). Returns the
- * index of the first access that needs more (or n), whose lookup is made and its result left
- * in stoppedPfn; the walked misses among them are left in runWalks, their costs and counters
- * charged here (the hits are the caller's). The loop itself is TlbHierarchy.lookupRun, so that
+ * the L2 hits with nothing else to do and the TLB misses whose walk is one pte read that
+ * succeeds (TlbHierarchy.walkPte). Returns the index of the first access that needs more (or
+ * n), whose lookup is made and its result left in stoppedPfn; the L2 hits and walked misses
+ * among them are left in runL2Hits and runWalks, their costs and counters charged here (the
+ * L1 hits are the caller's). The loop itself is TlbHierarchy.lookupRun, so that
  * the TLB's fields stay in registers across it.
  */
 function l1_hits(m: Machine, cpu: Cpu, tlb: TlbHierarchy, addrs: Float64Array, writes: Uint8Array, k: number, n: number, pcid: number, noWrites: boolean): number {
   const j = tlb.lookupRun(addrs, writes, k, n, pcid, FAST_WRITE, noWrites, concurrent ? null : m.phys.ramWords);
-  const walks = (runWalks = tlb.runWalks);
+  const walks = (runWalks = tlb.runWalks), l2Hits = (runL2Hits = tlb.runL2Hits);
   if (walks !== 0) charge_walks(m, cpu, walks);
+  if (l2Hits !== 0) charge_l2_hits(m, cpu, l2Hits);
   if (j < n) stoppedPfn = tlb.lastPfn;
   return j;
 }
@@ -319,8 +321,22 @@ function charge_walks(m: Machine, cpu: Cpu, walks: number): void {
   m.oomRetries = 0;
 }
 
-/** The walked misses of the last l1_hits (its caller counts the rest of its accesses as hits). */
+/**
+ * Count and charge `n` accesses that missed L1, hit L2 and needed nothing more, as
+ * translate_looked_up counts and charges each of them (integer costs: the product is exact).
+ */
+function charge_l2_hits(m: Machine, cpu: Cpu, n: number): void {
+  const blk = cpu.stats;
+  blk[C_ACCESSES]! += n;
+  blk[C_L1_MISSES]! += n;
+  blk[C_L2_HITS]! += n;
+  cpu.clock += n * (costAccess + costStlbHit);
+  m.oomRetries = 0;
+}
+
+/** The walked misses and plain L2 hits of the last l1_hits (its caller counts the rest of its accesses as L1 hits). */
 let runWalks = 0;
+let runL2Hits = 0;
 /**
  * Whether writes[from..to) holds a write. A caller that reads its accesses in blocks asks once
  * per block (indexOf is a memchr) and passes run_accesses noWrites when there is none.
@@ -348,7 +364,7 @@ export function run_accesses(m: Machine, cpu: Cpu, mm: mm_struct, addrs: Float64
     while (k < n) {
       if (fast) {
         const j = l1_hits(m, cpu, tlb, addrs, writes, k, n, pcid, noWrites);
-        hits += j - k - runWalks;
+        hits += j - k - runWalks - runL2Hits;
         k = j;
         if (k === n) break;
       }

@@ -941,6 +941,8 @@ export class TlbHierarchy {
   declare lastTablePfn: number;
   /** After lookupRun: how many of its accesses missed both levels and were walked by walkPte. */
   declare runWalks: number;
+  /** After lookupRun: how many of its accesses hit L2 and needed nothing more (only given `ram`). */
+  declare runL2Hits: number;
   declare private readonly a: Int32Array;
   declare private readonly l1: AssocCache;
   declare private readonly l2: AssocCache;
@@ -972,6 +974,7 @@ export class TlbHierarchy {
     this.lastPfn = -1;
     this.lastTablePfn = -1;
     this.runWalks = 0;
+    this.runL2Hits = 0;
   }
 
   /** Attach to the buffer of another TlbHierarchy (made on any thread); the geometry comes from its header. */
@@ -1056,21 +1059,23 @@ export class TlbHierarchy {
    * added to their counter at its end, not one by one. `noWrites` promises that writes[from..n)
    * are all 0 (a faster loop then makes the hits).
    *
-   * Given `ram` (the words of physical memory, on a machine whose CPUs run on one thread), a
-   * miss in both levels that walkPte can complete (its PDE in the PWC, its pte present and
-   * permitting the access) is completed here and the run goes on: those accesses are counted
-   * in runWalks, each a lookup miss, a PWC hit, a one-reference walk and a fill, exactly as the
-   * general walker would have made them. Without `ram`, runWalks is 0.
+   * Given `ram` (the words of physical memory, on a machine whose CPUs run on one thread), the
+   * run also goes on through two more kinds of access, which the caller must then charge as
+   * translate does: an L2 hit that needs nothing more (a read, or a write through an entry with
+   * every bit of writeFlags), counted in runL2Hits; and a miss in both levels that walkPte can
+   * complete (its PDE in the PWC, its pte present and permitting the access), counted in
+   * runWalks, each a lookup miss, a PWC hit, a one-reference walk and a fill, exactly as the
+   * general walker would have made them. Without `ram`, both are 0.
    */
   lookupRun(addrs: Float64Array, writes: Uint8Array, from: number, n: number, pcid: number, writeFlags: number, noWrites = false, ram: Int32Array | null = null): number {
     const l1 = this.l1;
     const tag = Tag.VALID | ((pcid & this.pcidMask) << Tag.PCID_SHIFT);
-    let k = from, hits = 0, walks = 0;
+    let k = from, hits = 0, walks = 0, l2Hits = 0;
     let last = -1; // the entry of the run's last lookup when that was a PCID-tagged L1 hit, else -1
     // The access before this one was a miss walkPte completed: this one is looked up by the
     // general step below, not hitRun (a run of misses, such as a chase over more pages than the
     // STLB holds, would otherwise pay hitRun's entry for each miss; the general step makes the
-    // same lookup).
+    // same lookup). After an L2 hit, measured, this gained nothing.
     let walked = false;
     while (k < n) {
       if (!walked) {
@@ -1097,6 +1102,11 @@ export class TlbHierarchy {
           k++;
           continue;
         }
+        if (pfn >= 0 && ram !== null && (writes[k] !== 1 || (this.lastFlags & writeFlags) === writeFlags)) {
+          l2Hits++; // an L2 hit (copied into L1 already) that needs nothing more
+          k++;
+          continue;
+        }
         if (pfn < 0 && ram !== null && this.walkPte(ram, vpn, lo, hi, writes[k] === 1)) {
           walks++;
           k++;
@@ -1117,6 +1127,7 @@ export class TlbHierarchy {
     }
     if (hits !== 0) this.countN(W.L1_HITS, hits);
     this.runWalks = walks;
+    this.runL2Hits = l2Hits;
     if (last >= 0) {
       this.lastLevel = Hit.L1;
       this.lastFlags = l1.flagsOf(last);
