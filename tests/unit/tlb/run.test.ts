@@ -2,7 +2,7 @@
 // exactly as lookup() called access by access does, stop where that loop stops, and report the
 // lookup it stopped at.
 import { describe, it, expect } from 'vitest';
-import { TlbHierarchy, TLB_HIT_L1, TLB_HIT_L2, TLB_MISS, TLB_GLOBAL, TLB_DIRTY, TLB_RW } from '../../../src-engine/arch/x86/mm/tlb_hw';
+import { TlbHierarchy, TLB_HIT_L1, TLB_HIT_L2, TLB_MISS, TLB_GLOBAL, TLB_DIRTY, TLB_RW, tlbFlagsFromPte } from '../../../src-engine/arch/x86/mm/tlb_hw';
 import { FLAGS, BASE_VPN, tlb } from './helpers';
 
 const NEED = TLB_RW | TLB_DIRTY;
@@ -195,6 +195,40 @@ describe('lookupRun with ram (walkPte)', () => {
     expect(small.lookupRun(r.addrs, r.writes, 0, 4, 1, NEED, false, ram)).toBe(3);
     expect([small.runL2Hits, small.runWalks, small.lastPfn]).toEqual([2, 0, 100]);
     expect(small.stats()).toMatchObject({ l1_hits: 2, l2_hits: 2, misses: 0 });
+  });
+
+  it('makes a run of walks, full sets, global ptes and pages past 2^31 as lookup, pwcLookup and insertWalked do', () => {
+    // small sets fill and evict (missRun's own fills and put's); a global pte ends its run and
+    // the walks after it take lookupBelowL1 and walkPte; vpns above 2^31 have a tag word of their own
+    for (const base of [BASE_VPN, 2 ** 31 + 4096]) {
+      const geo = { l1_entries: 4, l1_ways: 2, l2_entries: 8, l2_ways: 2, pcid: true, pwc_entries: 8 };
+      const ptes = Array.from({ length: 24 }, (_, i) => ((300 + i) << 12) | PTE_P | PTE_U | (i % 3 === 0 ? PTE_RW : 0) | (i % 4 === 0 ? PTE_A : 0) | (i === 17 ? 0x100 : 0));
+      const fast = tlb(geo), slow = tlb(geo);
+      const ramFast = new Int32Array(8 * 1024), ramSlow = new Int32Array(8 * 1024);
+      const word = (i: number): number => (TABLE * 4096 + ((base + i) & 511) * 8) / 4;
+      for (const [t, ram] of [[fast, ramFast], [slow, ramSlow]] as const) {
+        t.pwcInsert(2, Math.floor(base / 512), 1, TABLE, TLB_RW | 0x4);
+        ptes.forEach((lo, i) => { ram[word(i)] = lo; });
+        t.resetStats();
+      }
+      const order = [...Array.from({ length: 200 }, (_, k) => (k * 7 + (k >> 3)) % 24), 17]; // the global pte last, so that it is still held at the end
+      const r = run(order.map((i) => base + i));
+      expect(fast.lookupRun(r.addrs, r.writes, 0, r.addrs.length, 1, NEED, false, ramFast)).toBe(r.addrs.length);
+      let walks = 0;
+      for (const i of order) {
+        if (slow.lookup(base + i, 1) >= 0) continue;
+        walks++;
+        expect(slow.pwcLookup(2, Math.floor((base + i) / 512), 1)).toBeGreaterThanOrEqual(0);
+        const pte = ramSlow[word(i)]! | PTE_A;
+        ramSlow[word(i)] = pte;
+        slow.insertWalked(base + i, 1, pte >>> 12, tlbFlagsFromPte(pte & ~(PTE_RW | PTE_U) | (pte & (PTE_RW | PTE_U)), 0));
+      }
+      expect(fast.runWalks).toBe(walks);
+      expect(fast.stats()).toEqual(slow.stats());
+      expect(fast.entries()).toEqual(slow.entries());
+      expect(ramFast).toEqual(ramSlow);
+      expect(fast.entries().l1.some((e) => e.pcid === null)).toBe(true); // the global pte was walked
+    }
   });
 
   it('leaves a miss whose PDE the PWC does not hold to the general walker', () => {

@@ -45,7 +45,8 @@
 // no allocation, no closure, no Map. A CPU's hot loop calls lookupRun instead, which makes the
 // lookups of a run of accesses with the TLB's fields in registers and counts its L1 hits once;
 // given the RAM's words it also completes the commonest TLB miss itself (walkPte: the PWC holds
-// the PDE, the pte is good), so that a run of such misses never leaves the loop.
+// the PDE, the pte is good), so that a run of such misses never leaves the loop; a run of them
+// is one loop over locals (missRun), with one hash per miss for both levels' probes and fills.
 // A fill is one method (AssocCache.put). The hash index is an implementation device, not hardware:
 // it makes a lookup O(1) at any associativity (a 64-way CAM cannot be scanned in 10 ns). It is
 // chained (each slot heads a list through the entries' CHAIN words), so that a fill, which
@@ -283,6 +284,36 @@ function lruTouchAt(a: Int32Array, s: number, e: number): void {
   a[s] = e;
 }
 
+/**
+ * AssocCache.fillFullLru over missWalk's locals, for a set (words at s) of an array with no
+ * global entry, filled with a non-global key (lo, hi) whose home slot h the caller hashed: the
+ * same words end the same, with no global count and no second hash. Returns false having done
+ * nothing when the set has a free way (put takes that case).
+ */
+function fillFullLruAt(a: Int32Array, s: number, ways: number, hashAt: number, h: number, lo: number, hi: number, pfnLo: number, flagsWord: number): boolean {
+  if (a[s] !== ways) return false; // SW.FILL
+  const head = a[(s + SW.MRU) | 0]!;
+  let e = a[(s + SW.PLRU_LAST_OR_LRU_HINT) | 0]!;
+  if (e === 0 || a[(e + E.NEXT) | 0] !== head) e = a[(head + E.PREV) | 0]!;
+  const prev = a[(e + E.CHAIN_PREV) | 0]!, next = a[(e + E.CHAIN) | 0]!;
+  if (prev < 0) a[(hashAt - 1 - prev) | 0] = next;
+  else a[(prev + E.CHAIN) | 0] = next;
+  if (next !== 0) a[(next + E.CHAIN_PREV) | 0] = prev;
+  a[e] = lo; // E.KEY_LO
+  a[(e + E.KEY_HI) | 0] = hi;
+  const at = (hashAt + h) | 0;
+  const first = a[at]!;
+  a[(e + E.CHAIN) | 0] = first;
+  a[(e + E.CHAIN_PREV) | 0] = -1 - h;
+  if (first !== 0) a[(first + E.CHAIN_PREV) | 0] = e;
+  a[at] = e;
+  a[(e + E.PFN_LO) | 0] = pfnLo;
+  a[(e + E.FLAGS) | 0] = flagsWord;
+  a[(s + SW.MRU) | 0] = e;
+  a[(s + SW.PLRU_LAST_OR_LRU_HINT) | 0] = a[(e + E.PREV) | 0]!;
+  return true;
+}
+
 /** One set-associative array over shared words. The hot-path methods allocate nothing. */
 class AssocCache {
   // `declare`d fields are assigned only in the constructor, so V8 first sees each one with its
@@ -294,13 +325,13 @@ class AssocCache {
   declare readonly waysMask: number;
   declare readonly policy: number;
   declare private readonly a: Int32Array;
-  declare private readonly globalsAt: number;
+  declare readonly globalsAt: number;
   declare private readonly validAt: number;
-  declare private readonly setsAt: number;
+  declare readonly setsAt: number;
   declare private readonly plruAt: number;
-  declare private readonly hashAt: number;
+  declare readonly hashAt: number;
   declare private readonly hashSize: number;
-  declare private readonly hashShift: number;
+  declare readonly hashShift: number;
   declare private readonly entriesAt: number;
   declare private readonly rngAt: number;
   /** After hitRun: the entry of its last hit, -1 if it made none. */
@@ -941,6 +972,9 @@ export class TlbHierarchy {
   declare lastTablePfn: number;
   /** After lookupRun: how many of its accesses missed both levels and were walked by walkPte. */
   declare runWalks: number;
+  /** After missRun: the L1 and L2 evictions of its walks. */
+  declare private runEv1: number;
+  declare private runEv2: number;
   /** After lookupRun: how many of its accesses hit L2 and needed nothing more (only given `ram`). */
   declare runL2Hits: number;
   declare private readonly a: Int32Array;
@@ -950,6 +984,24 @@ export class TlbHierarchy {
   declare private readonly pcidMask: number;
   /** The hierarchy has a page-walk cache (pwc_entries > 0): without one a walker need not call pwcWalkStart or pwcInsert. */
   declare readonly hasPwc: boolean;
+  /** missWalk may run: a PWC, and LRU in both TLB levels. */
+  declare private readonly fused: boolean;
+  // Copies of the arrays' region numbers for missWalk (one field load each, not two).
+  declare private readonly h1At: number;
+  declare private readonly h1Shift: number;
+  declare private readonly s1At: number;
+  declare private readonly m1: number;
+  declare private readonly w1: number;
+  declare private readonly g1At: number;
+  declare private readonly h2At: number;
+  declare private readonly h2Shift: number;
+  declare private readonly s2At: number;
+  declare private readonly m2: number;
+  declare private readonly w2: number;
+  declare private readonly g2At: number;
+  declare private readonly hpAt: number;
+  declare private readonly hpShift: number;
+  declare private readonly spAt: number;
 
   /**
    * A TLB hierarchy of the given geometry (partial, merged over the defaults; TypeError if
@@ -968,6 +1020,23 @@ export class TlbHierarchy {
     this.l2 = new AssocCache(this.a, layout.l2, H_RNG);
     this.pwc = layout.pwc ? new AssocCache(this.a, layout.pwc, H_RNG) : null;
     this.hasPwc = this.pwc !== null;
+    const l1 = this.l1, l2 = this.l2, pwc = this.pwc;
+    this.fused = pwc !== null && l1.policy === Pol.LRU && l2.policy === Pol.LRU;
+    this.h1At = l1.hashAt;
+    this.h1Shift = l1.hashShift;
+    this.s1At = l1.setsAt;
+    this.m1 = l1.setMask;
+    this.w1 = l1.ways;
+    this.g1At = l1.globalsAt;
+    this.h2At = l2.hashAt;
+    this.h2Shift = l2.hashShift;
+    this.s2At = l2.setsAt;
+    this.m2 = l2.setMask;
+    this.w2 = l2.ways;
+    this.g2At = l2.globalsAt;
+    this.hpAt = pwc ? pwc.hashAt : 0;
+    this.hpShift = pwc ? pwc.hashShift : 0;
+    this.spAt = pwc ? pwc.setsAt : 0;
     this.pcidMask = this.geometry.pcid ? 0xfff : 0;
     this.lastFlags = 0;
     this.lastLevel = Hit.MISS;
@@ -975,6 +1044,8 @@ export class TlbHierarchy {
     this.lastTablePfn = -1;
     this.runWalks = 0;
     this.runL2Hits = 0;
+    this.runEv1 = 0;
+    this.runEv2 = 0;
   }
 
   /** Attach to the buffer of another TlbHierarchy (made on any thread); the geometry comes from its header. */
@@ -1077,6 +1148,8 @@ export class TlbHierarchy {
     // STLB holds, would otherwise pay hitRun's entry for each miss; the general step makes the
     // same lookup). After an L2 hit, measured, this gained nothing.
     let walked = false;
+    const fused = ram !== null && this.fused;
+    let missWalks = 0, ev1 = 0, ev2 = 0; // missWalk's walks and evictions, counted at the end
     while (k < n) {
       if (!walked) {
         const j = l1.hitRun(addrs, writes, k, n, tag, writeFlags, noWrites); // the common case: plain L1 hits
@@ -1084,6 +1157,19 @@ export class TlbHierarchy {
           hits += j - k;
           last = l1.hitLast;
           k = j;
+          if (k === n) break;
+        }
+      }
+      if (fused && (walked || l1.hitMissed)) {
+        const j = this.missRun(ram!, addrs, writes, k, n, tag, walked);
+        if (j > k) {
+          walks += j - k;
+          missWalks += j - k;
+          ev1 += this.runEv1;
+          ev2 += this.runEv2;
+          last = -1;
+          k = j;
+          walked = true;
           if (k === n) break;
         }
       }
@@ -1126,6 +1212,12 @@ export class TlbHierarchy {
       k++; // a PCID-tagged hit with vpn >= 2^31, which hitRun leaves to this step
     }
     if (hits !== 0) this.countN(W.L1_HITS, hits);
+    if (missWalks !== 0) {
+      this.countN(W.MISSES, missWalks);
+      this.countN(W.PWC_HITS, missWalks);
+      if (ev1 !== 0) this.countN(W.L1_EVICTIONS, ev1);
+      if (ev2 !== 0) this.countN(W.L2_EVICTIONS, ev2);
+    }
     this.runWalks = walks;
     this.runL2Hits = l2Hits;
     if (last >= 0) {
@@ -1169,6 +1261,82 @@ export class TlbHierarchy {
     if (l2.fillFullLru(lo, tag, pfn, flags) !== 0 || l2.put(lo, tag, lo & l2.setMask, pfn, flags, true) !== 0) this.count(W.L2_EVICTIONS);
     if (l1.fillFullLru(lo, tag, pfn, flags) !== 0 || l1.put(lo, tag, lo & l1.setMask, pfn, flags, true) !== 0) this.count(W.L1_EVICTIONS);
     return true;
+  }
+
+  /**
+   * lookupBelowL1 then walkPte, for each access of addrs[from..n) while it is a miss in both
+   * levels that walkPte completes (tag as lookupRun makes it; the first access's L1 probe is
+   * skipped unless probeFirst, the caller's having missed). Written as one loop over locals,
+   * with one hash of (lo, hi) for both levels' probes and fills: a run of TLB misses (a chase
+   * over more pages than the STLB holds) spent most of its host time in the calls and field
+   * loads of those steps. Only when `fused` and neither level holds a global entry. Returns the
+   * first access it did not walk (left untouched, as its predecessors are by lookupBelowL1 and
+   * walkPte), with entries, PWC, ptes, lastLevel and lastFlags as they leave them; the caller
+   * counts the misses and PWC hits (one each per walk) and the evictions left in runEv1 and runEv2.
+   */
+  private missRun(ram: Int32Array, addrs: Float64Array, writes: Uint8Array, from: number, n: number, tag: number, probeFirst: boolean): number {
+    const a = this.a;
+    this.runEv1 = 0;
+    this.runEv2 = 0;
+    if (a[this.g1At] !== 0 || a[this.g2At] !== 0) return from; // a global entry: findEither's second probe
+    const h1At = this.h1At, h1Shift = this.h1Shift, h2At = this.h2At, h2Shift = this.h2Shift;
+    const hpAt = this.hpAt, hpShift = this.hpShift, pMru = (this.spAt + SW.MRU) | 0;
+    const s1At = this.s1At, m1 = this.m1, w1 = this.w1, s2At = this.s2At, m2 = this.m2, w2 = this.w2;
+    let k = from, ev1 = 0, ev2 = 0, lastFlags = -1;
+    for (; k < n; k++) {
+      const vpn = Math.floor(addrs[k]! * 0.000244140625);
+      const lo = vpn | 0;
+      const hi = lo === vpn ? tag : tag | ((vpn * 2.3283064365386963e-10) | 0);
+      const mix = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1); // home(lo, hi) before its shift
+      const h1 = (mix >>> h1Shift) | 0, h2 = (mix >>> h2Shift) | 0;
+      if (k !== from || probeFirst) {
+        let e = a[(h1At + h1) | 0]!;
+        while (e !== 0 && (a[e] !== lo || a[(e + E.KEY_HI) | 0] !== hi)) e = a[(e + E.CHAIN) | 0]!;
+        if (e !== 0) break;
+      }
+      let e2 = a[(h2At + h2) | 0]!;
+      while (e2 !== 0 && (a[e2] !== lo || a[(e2 + E.KEY_HI) | 0] !== hi)) e2 = a[(e2 + E.CHAIN) | 0]!;
+      if (e2 !== 0) break;
+      // walkPte: the PDE's PWC entry (pwc.find), the pte, its rights
+      const pre = Math.floor(vpn * 0.001953125);
+      const ptag = Tag.VALID | (Lvl.PDE << Tag.LEVEL_SHIFT) | (hi & Tag.PCID_BITS);
+      let pde = a[(hpAt + ((Math.imul(pre ^ Math.imul(ptag, 0x85ebca6b), 0x9e3779b1) >>> hpShift) | 0)) | 0]!;
+      while (pde !== 0 && (a[pde] !== pre || a[(pde + E.KEY_HI) | 0] !== ptag)) pde = a[(pde + E.CHAIN) | 0]!;
+      if (pde === 0) break;
+      const pf = a[(pde + E.FLAGS) | 0]!, plo = a[(pde + E.PFN_LO) | 0]!;
+      const table = pf >>> 24 === 0 && plo >= 0 ? plo : (plo >>> 0) + (pf >>> 24) * TWO_32; // pwc.pfnOf(pde)
+      const w = (table * 4096 + (vpn & 511) * 8) >>> 2;
+      const pte = ram[w]!;
+      const pflags = pf & 0xffffff;
+      const perm = pflags & pte & (Pte.RW | Pte.USER);
+      const write = writes[k] === 1;
+      if (!(pte & Pte.PRESENT) || !(perm & Pte.USER) || (write && !(perm & Pte.RW))) break;
+      lruTouchAt(a, pMru, pde); // pwc.touch(pde, 0)
+      lastFlags = pflags;
+      const ad = write ? Pte.ACCESSED | Pte.DIRTY : Pte.ACCESSED;
+      if ((pte & ad) !== ad) ram[w] = pte | ad;
+      const pteHi = ram[w + 1]!;
+      const pfn = pfn_of_halves(pte, pteHi);
+      const flags = tlbFlagsFromPte((pte & ~(Pte.RW | Pte.USER)) | perm | (write ? Pte.DIRTY : 0), pteHi);
+      if (flags & TLB_GLOBAL) {
+        // a global entry (hashed elsewhere, and counted): the general fills, and the run ends
+        const gt = globalTag(hi), l1 = this.l1, l2 = this.l2;
+        if (l2.fillFullLru(lo, gt, pfn, flags) !== 0 || l2.put(lo, gt, lo & m2, pfn, flags, true) !== 0) ev2++;
+        if (l1.fillFullLru(lo, gt, pfn, flags) !== 0 || l1.put(lo, gt, lo & m1, pfn, flags, true) !== 0) ev1++;
+        k++;
+        break;
+      }
+      const pfnLo = pfn | 0, flagsWord = flags | (((pfn * 2.3283064365386963e-10) | 0) << 24);
+      if (fillFullLruAt(a, (s2At + (lo & m2) * SW.WORDS) | 0, w2, h2At, h2, lo, hi, pfnLo, flagsWord) || this.l2.put(lo, hi, lo & m2, pfn, flags, true) !== 0) ev2++;
+      if (fillFullLruAt(a, (s1At + (lo & m1) * SW.WORDS) | 0, w1, h1At, h1, lo, hi, pfnLo, flagsWord) || this.l1.put(lo, hi, lo & m1, pfn, flags, true) !== 0) ev1++;
+    }
+    if (lastFlags >= 0) {
+      this.lastLevel = Hit.MISS;
+      this.lastFlags = lastFlags;
+    }
+    this.runEv1 = ev1;
+    this.runEv2 = ev2;
+    return k;
   }
 
   /** lookup's slow half: L1's global entry, then L2 (copying a hit into L1), else a miss. */
