@@ -194,8 +194,11 @@ const enum Pte {
   USER = 0x4,
   ACCESSED = 0x20,
   DIRTY = 0x40,
+  GLOBAL = 0x100,
+  TLB_NX = 0x1000, // not a pte bit: TLB_NX, set for pte bit 63 (the high word's sign bit)
 }
-if (Pte.PRESENT !== _PAGE_PRESENT || Pte.RW !== _PAGE_RW || Pte.USER !== _PAGE_USER || Pte.ACCESSED !== _PAGE_ACCESSED || Pte.DIRTY !== _PAGE_DIRTY) {
+if (Pte.PRESENT !== _PAGE_PRESENT || Pte.RW !== _PAGE_RW || Pte.USER !== _PAGE_USER || Pte.ACCESSED !== _PAGE_ACCESSED || Pte.DIRTY !== _PAGE_DIRTY
+  || Pte.GLOBAL !== _PAGE_GLOBAL || Pte.TLB_NX !== TLB_NX || _PAGE_NX_HI !== 0x80000000 || tlbFlagsFromPte(0, -1) !== TLB_NX) {
   throw new Error('tlb_hw: Pte bits disagree with pgtable_types');
 }
 
@@ -1317,8 +1320,9 @@ export class TlbHierarchy {
       if ((pte & ad) !== ad) ram[w] = pte | ad;
       const pteHi = ram[w + 1]!;
       const pfn = pfn_of_halves(pte, pteHi);
-      const flags = tlbFlagsFromPte((pte & ~(Pte.RW | Pte.USER)) | perm | (write ? Pte.DIRTY : 0), pteHi);
-      if (flags & TLB_GLOBAL) {
+      // tlbFlagsFromPte((pte & ~(Pte.RW | Pte.USER)) | perm | (write ? Pte.DIRTY : 0), pteHi), with its constants inlined
+      const flags = (pte & (Pte.ACCESSED | Pte.DIRTY | Pte.GLOBAL)) | perm | (write ? Pte.DIRTY : 0) | (pteHi < 0 ? Pte.TLB_NX : 0);
+      if (flags & Pte.GLOBAL) {
         // a global entry (hashed elsewhere, and counted): the general fills, and the run ends
         const gt = globalTag(hi), l1 = this.l1, l2 = this.l2;
         if (l2.fillFullLru(lo, gt, pfn, flags) !== 0 || l2.put(lo, gt, lo & m2, pfn, flags, true) !== 0) ev2++;
