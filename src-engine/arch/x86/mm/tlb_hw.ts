@@ -288,22 +288,27 @@ function lruTouchAt(a: Int32Array, s: number, e: number): void {
 }
 
 /**
- * AssocCache.fillFullLru over missWalk's locals, for a set (words at s) of an array with no
- * global entry, filled with a non-global key (lo, hi) whose home slot h the caller hashed: the
- * same words end the same, with no global count and no second hash. Returns false having done
- * nothing when the set has a free way (put takes that case).
+ * The fill of AssocCache.fillFullLru (see there) over its caller's locals: an LRU array whose
+ * set (words at s) has `ways` ways, its hash index at hashAt, its count of global entries at
+ * globalsAt; the key (lo, hi) with its home slot h already hashed (missRun hashes once for both
+ * levels), pfnLo and flagsWord as the entry stores them. Returns false having done nothing when
+ * the set has a free way (put takes that case).
  */
-function fillFullLruAt(a: Int32Array, s: number, ways: number, hashAt: number, h: number, lo: number, hi: number, pfnLo: number, flagsWord: number): boolean {
+function fillFullLruAt(a: Int32Array, s: number, ways: number, hashAt: number, globalsAt: number, h: number, lo: number, hi: number, pfnLo: number, flagsWord: number): boolean {
   if (a[s] !== ways) return false; // SW.FILL
   const head = a[(s + SW.MRU) | 0]!;
   let e = a[(s + SW.PLRU_LAST_OR_LRU_HINT) | 0]!;
   if (e === 0 || a[(e + E.NEXT) | 0] !== head) e = a[(head + E.PREV) | 0]!;
+  // unindex(e)
   const prev = a[(e + E.CHAIN_PREV) | 0]!, next = a[(e + E.CHAIN) | 0]!;
   if (prev < 0) a[(hashAt - 1 - prev) | 0] = next;
   else a[(prev + E.CHAIN) | 0] = next;
   if (next !== 0) a[(next + E.CHAIN_PREV) | 0] = prev;
+  if (a[(e + E.KEY_HI) | 0]! & Tag.GLOBAL) a[globalsAt]!--;
   a[e] = lo; // E.KEY_LO
   a[(e + E.KEY_HI) | 0] = hi;
+  if (hi & Tag.GLOBAL) a[globalsAt]!++;
+  // index(e, lo, hi)
   const at = (hashAt + h) | 0;
   const first = a[at]!;
   a[(e + E.CHAIN) | 0] = first;
@@ -595,35 +600,10 @@ class AssocCache {
    * reads anyway, and not the head's too (on a TLB miss, a host cache miss of its own).
    */
   fillFullLru(lo: number, hi: number, pfn: number, flags: number): number {
-    const a = this.a;
+    if (this.policy !== Pol.LRU) return 0;
+    const h = this.home(lo, hi);
     const s = (this.setsAt + (lo & this.setMask) * SW.WORDS) | 0;
-    if (this.policy !== Pol.LRU || a[s] !== this.ways) return 0; // SW.FILL
-    const head = a[(s + SW.MRU) | 0]!;
-    let e = a[(s + SW.PLRU_LAST_OR_LRU_HINT) | 0]!;
-    if (e === 0 || a[(e + E.NEXT) | 0] !== head) e = a[(head + E.PREV) | 0]!;
-    const hashAt = this.hashAt, globalsAt = this.globalsAt;
-    // unindex(e)
-    const prev = a[(e + E.CHAIN_PREV) | 0]!, next = a[(e + E.CHAIN) | 0]!;
-    if (prev < 0) a[(hashAt - 1 - prev) | 0] = next;
-    else a[(prev + E.CHAIN) | 0] = next;
-    if (next !== 0) a[(next + E.CHAIN_PREV) | 0] = prev;
-    if (a[(e + E.KEY_HI) | 0]! & Tag.GLOBAL) a[globalsAt]!--;
-    a[e] = lo; // E.KEY_LO
-    a[(e + E.KEY_HI) | 0] = hi;
-    if (hi & Tag.GLOBAL) a[globalsAt]!++;
-    // index(e, lo, hi)
-    const h = (Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> this.hashShift) | 0; // home(lo, hi)
-    const at = (hashAt + h) | 0;
-    const first = a[at]!;
-    a[(e + E.CHAIN) | 0] = first;
-    a[(e + E.CHAIN_PREV) | 0] = -1 - h;
-    if (first !== 0) a[(first + E.CHAIN_PREV) | 0] = e;
-    a[at] = e;
-    a[(e + E.PFN_LO) | 0] = pfn | 0;
-    a[(e + E.FLAGS) | 0] = flags | (((pfn * 2.3283064365386963e-10) | 0) << 24);
-    a[(s + SW.MRU) | 0] = e;
-    a[(s + SW.PLRU_LAST_OR_LRU_HINT) | 0] = a[(e + E.PREV) | 0]!; // the set's LRU entry now
-    return 1;
+    return fillFullLruAt(this.a, s, this.ways, this.hashAt, this.globalsAt, h, lo, hi, pfn | 0, flags | (((pfn * 2.3283064365386963e-10) | 0) << 24)) ? 1 : 0;
   }
 
   /** Claim the lowest free way of set (the caller knows there is one): counts it, moves the hint. */
@@ -1284,7 +1264,7 @@ export class TlbHierarchy {
     if (a[this.g1At] !== 0 || a[this.g2At] !== 0) return from; // a global entry: findEither's second probe
     const h1At = this.h1At, h1Shift = this.h1Shift, h2At = this.h2At, h2Shift = this.h2Shift;
     const hpAt = this.hpAt, hpShift = this.hpShift, pMru = (this.spAt + SW.MRU) | 0;
-    const s1At = this.s1At, m1 = this.m1, w1 = this.w1, s2At = this.s2At, m2 = this.m2, w2 = this.w2;
+    const s1At = this.s1At, m1 = this.m1, w1 = this.w1, g1At = this.g1At, s2At = this.s2At, m2 = this.m2, w2 = this.w2, g2At = this.g2At;
     let k = from, ev1 = 0, ev2 = 0, lastFlags = -1;
     for (; k < n; k++) {
       const vpn = Math.floor(addrs[k]! * 0.000244140625);
@@ -1331,8 +1311,8 @@ export class TlbHierarchy {
         break;
       }
       const pfnLo = pfn | 0, flagsWord = flags | (((pfn * 2.3283064365386963e-10) | 0) << 24);
-      if (fillFullLruAt(a, (s2At + (lo & m2) * SW.WORDS) | 0, w2, h2At, h2, lo, hi, pfnLo, flagsWord) || this.l2.put(lo, hi, lo & m2, pfn, flags, true) !== 0) ev2++;
-      if (fillFullLruAt(a, (s1At + (lo & m1) * SW.WORDS) | 0, w1, h1At, h1, lo, hi, pfnLo, flagsWord) || this.l1.put(lo, hi, lo & m1, pfn, flags, true) !== 0) ev1++;
+      if (fillFullLruAt(a, (s2At + (lo & m2) * SW.WORDS) | 0, w2, h2At, g2At, h2, lo, hi, pfnLo, flagsWord) || this.l2.put(lo, hi, lo & m2, pfn, flags, true) !== 0) ev2++;
+      if (fillFullLruAt(a, (s1At + (lo & m1) * SW.WORDS) | 0, w1, h1At, g1At, h1, lo, hi, pfnLo, flagsWord) || this.l1.put(lo, hi, lo & m1, pfn, flags, true) !== 0) ev1++;
     }
     if (lastFlags >= 0) {
       this.lastLevel = Hit.MISS;
