@@ -167,36 +167,47 @@ export function sattoloCycle(n: number, rng: Rng): Uint32Array {
   return next;
 }
 
+/** How many nodes past its cycle's end a pointer chase keeps a copy of: the longest run one copy fills. */
+const RUN_AHEAD = 4096;
+
 /**
  * Follows one random cycle through all the pages: each page once per `pages` accesses. The
- * cycle is kept as the sequence of its pages' addresses (cycleAddrs, 8 bytes a page), read from
+ * cycle is kept as the sequence of its pages' addresses (`nodes`, 8 bytes a page), read from
  * position `pos` on: independent loads and no multiply, where following next[] page by page
  * made every access wait for the load before it. The cursor is still the page the stream is at
  * (its checkpoints are unchanged); a page's position is searched for only when the stream is
  * created or restored.
  */
 class PointerChaseStream extends StreamBase {
-  /** The nodes in cycle order: base + page * PAGE_SIZE + the page's node offset. */
-  private readonly cycleAddrs: Float64Array;
+  /**
+   * The nodes in cycle order (base + page * PAGE_SIZE + the page's node offset), followed by the
+   * cycle again from its start for RUN_AHEAD more entries: from any position, the next RUN_AHEAD
+   * nodes lie in one contiguous run, so filling is a block copy instead of a loop per access.
+   */
+  private readonly nodes: Float64Array;
+  private readonly len: number;
   private pos: number;
 
   constructor(private readonly w: Workload, streamId: number) {
     super(w.accesses, w.write_fraction, streamRngs(w.seed, streamId));
     const table = tableRng(w.seed);
     const next = sattoloCycle(w.pages, table);
-    this.cycleAddrs = new Float64Array(w.pages);
-    for (let j = 0, page = 0; j < w.pages; j++, page = next[page]!) this.cycleAddrs[j] = w.base + page * PAGE_SIZE + nodeOffset(table.nextU32());
+    this.len = w.pages;
+    this.nodes = new Float64Array(w.pages + RUN_AHEAD);
+    for (let j = 0, page = 0; j < w.pages; j++, page = next[page]!) this.nodes[j] = w.base + page * PAGE_SIZE + nodeOffset(table.nextU32());
+    for (let j = w.pages; j < this.nodes.length; j++) this.nodes[j] = this.nodes[j - w.pages]!;
     this.cursor = this.addr.nextBelow(w.pages);
     this.pos = this.positionOf(this.cursor);
   }
 
-  /** The next n nodes along the cycle: a copy (every draw was made when the cycle was built). */
+  /** The next n nodes along the cycle: copies of runs of `nodes` (every draw was made when the cycle was built). */
   protected fillAddrs(addrs: Float64Array, n: number): void {
-    const cyc = this.cycleAddrs, len = cyc.length;
     let pos = this.pos;
-    for (let i = 0; i < n; i++) {
-      addrs[i] = cyc[pos]!;
-      if (++pos === len) pos = 0;
+    for (let i = 0; i < n; ) {
+      const run = Math.min(n - i, RUN_AHEAD);
+      addrs.set(this.nodes.subarray(pos, pos + run), i);
+      i += run;
+      pos = (pos + run) % this.len;
     }
     this.pos = pos;
     this.cursor = this.pageAt(pos);
@@ -204,12 +215,12 @@ class PointerChaseStream extends StreamBase {
 
   /** The page number of the node at cycle position `pos`. */
   private pageAt(pos: number): number {
-    return Math.floor((this.cycleAddrs[pos]! - this.w.base) / PAGE_SIZE);
+    return Math.floor((this.nodes[pos]! - this.w.base) / PAGE_SIZE);
   }
 
   /** The position of `page` in the cycle (a linear search: for creation and restore only). */
   private positionOf(page: number): number {
-    for (let j = 0; j < this.cycleAddrs.length; j++) if (this.pageAt(j) === page) return j;
+    for (let j = 0; j < this.len; j++) if (this.pageAt(j) === page) return j;
     return -1;
   }
 

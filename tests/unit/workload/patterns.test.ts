@@ -216,7 +216,8 @@ describe('pointer_chase', () => {
     expect(new Set(line.values()).size).toBeGreaterThan(40);
   });
 
-  it.each([[1, 0], [7, 3], [500, 1]])('pages %d, stream %d: following next[] from a start page drawn per stream, each page read at its node', (pages, id) => {
+  // Batches longer than the stream's run-ahead copy (4096) and cycles longer than it as well.
+  it.each([[1, 0, 17], [7, 3, 17], [500, 1, 17], [7, 2, 10_000], [5000, 1, 4096], [5000, 0, 9000], [4099, 2, 4095]])('pages %d, stream %d, batches of %d: following next[] from a start page drawn per stream, each page read at its node', (pages, id, batch) => {
     // The cycle and then each page's node line come from the table generator, in cycle order;
     // the start page from the stream's address generator. Visits draw nothing.
     const w = spec('pointer_chase', { pages, accesses: 2 * pages + 37, seed: 11 });
@@ -230,7 +231,7 @@ describe('pointer_chase', () => {
       want.push(BASE + page * PAGE + node.get(page)!);
       page = next[page]!;
     }
-    expect(run(w, id, 17).addrs).toEqual(want);
+    expect(run(w, id, batch).addrs).toEqual(want);
   });
 });
 
