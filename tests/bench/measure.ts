@@ -51,6 +51,29 @@ export function interleaved<C, R>(cases: readonly C[], reps: number, once: (c: C
   return out;
 }
 
+/** Untimed warm-up runs before a measurement: at least WARM_RUNS_MIN, at most WARM_RUNS_MAX. */
+const WARM_RUNS_MIN = 3;
+const WARM_RUNS_MAX = 12;
+/** A warm-up run counts as settled when its rate is within this fraction of the best rate so far. */
+const SETTLED = 0.05;
+
+/**
+ * Runs once(i), which returns a rate (higher is faster), until the rate settles: at least
+ * WARM_RUNS_MIN runs, then until two in a row are within SETTLED of the best rate seen, at most
+ * WARM_RUNS_MAX runs. Fresh CPU workers reach their speed only after a few runs (the first 2-5
+ * ran 20-50% slower here, while V8's background compilers shared the 2 cores with them).
+ * Returns the best rate seen.
+ */
+export function warmUntilSettled(once: (i: number) => number): number {
+  let best = 0, steady = 0;
+  for (let i = 0; i < WARM_RUNS_MAX && (i < WARM_RUNS_MIN || steady < 2); i++) {
+    const rate = once(i);
+    steady = rate >= best * (1 - SETTLED) ? steady + 1 : 0;
+    best = Math.max(best, rate);
+  }
+  return best;
+}
+
 /** Repetitions of a zap over `pages` pages: at most 5 for big ranges (each one populates them anew). */
 export function zapReps(sizes: BenchSizes, pages: number): number {
   return pages > 16384 ? Math.min(sizes.reps, 5) : sizes.reps;

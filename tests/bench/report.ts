@@ -183,8 +183,8 @@ function shootdownTable(s: ShootdownResult): string {
       ['round trip (paired differences)', fmtSummary(s.host_us_round_trip), fmt(s.sim_cycles_round_trip)],
       ...('error' in s.parallel
         ? [['parallel mode: cross-thread round trip', `n/a (${s.parallel.error})`, '']]
-        : [['parallel: zap while CPU 1\'s worker runs (1 IPI)', fmtSummary(s.parallel.host_us_while_running), ''],
-          ['parallel: same zap, worker idle (direct flush)', fmtSummary(s.parallel.host_us_idle), ''],
+        : [['parallel: zap while CPU 1\'s worker runs (1 IPI; median call per rep)', fmtSummary(s.parallel.host_us_while_running), ''],
+          ['parallel: same zap, worker idle (direct flush; median call)', fmtSummary(s.parallel.host_us_idle), ''],
           ['parallel: cross-thread round trip (difference)', fmt(s.parallel.host_us_round_trip), '']]),
     ]);
 }

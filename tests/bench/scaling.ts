@@ -6,7 +6,7 @@
 // the modelled speed-up.
 import { createLab, type Lab } from '../../src-engine/lab';
 import type { MachineConfig } from '../../src-engine/params';
-import { itemsForBudget, repeat, type BenchSizes, type Summary } from './measure';
+import { itemsForBudget, repeat, warmUntilSettled, type BenchSizes, type Summary } from './measure';
 import { CHASE_BASE, chase, counter, timedRun } from './translate';
 import { PAGE } from './labkit';
 
@@ -30,12 +30,6 @@ export interface ScalingResult {
 
 const REGION_PAGES = 32;
 
-/** Untimed runs of the measured size before each row's repetitions: at least MIN, at most MAX. */
-const WARM_RUNS_MIN = 3;
-const WARM_RUNS_MAX = 12;
-/** A warm run counts as settled when it is within this fraction of the best rate seen so far. */
-const SETTLED = 0.05;
-
 /** A lab of `cpus` CPUs in `mode` whose mm has one populated 32-page region per CPU. */
 function scalingLab(cpus: number, mode: MachineConfig['mode']): { lab: Lab; mm: ReturnType<Lab['mm_alloc']> } {
   const lab = createLab({ cpus, mode, ram_mb: 64 });
@@ -51,22 +45,12 @@ function scalingLab(cpus: number, mode: MachineConfig['mode']): { lab: Lab; mm: 
 const jobsFor = (cpus: number, total: number, seed: number) =>
   Array.from({ length: cpus }, (_, c) => chase(CHASE_BASE + c * REGION_PAGES * PAGE, REGION_PAGES, Math.ceil(total / cpus), seed + c));
 
-/**
- * Untimed runs of `total` accesses until the rate settles: fresh workers reach their speed
- * only after a few runs (the first 2-5 ran 20-50% slower here, while V8's background compilers
- * shared the 2 cores with them). Settled = two runs in a row within SETTLED of the best rate,
- * after at least WARM_RUNS_MIN runs; WARM_RUNS_MAX bounds the wait on a noisy machine.
- * Returns the best host ns per access seen.
- */
-function warmUntilSettled(lab: Lab, mm: ReturnType<Lab['mm_alloc']>, cpus: number, total: number): number {
-  let best = 0, steady = 0;
-  for (let w = 0; w < WARM_RUNS_MAX && (w < WARM_RUNS_MIN || steady < 2); w++) {
+/** Untimed runs of `total` accesses until the rate settles (see warmUntilSettled); the best host ns per access seen. */
+function warmUp(lab: Lab, mm: ReturnType<Lab['mm_alloc']>, cpus: number, total: number): number {
+  return 1 / warmUntilSettled((w) => {
     const { ns, res } = timedRun(lab, mm, jobsFor(cpus, total, 1000 + w));
-    const rate = counter(res, 'accesses') / ns;
-    steady = rate >= best * (1 - SETTLED) ? steady + 1 : 0;
-    best = Math.max(best, rate);
-  }
-  return 1 / best;
+    return counter(res, 'accesses') / ns;
+  });
 }
 
 /** Rows for every CPU count in `mode`, the same total accesses each (sized on one CPU). */
@@ -74,13 +58,13 @@ export function measureScalingRows(sizes: BenchSizes, mode: MachineConfig['mode'
   const one = scalingLab(1, mode);
   // Sized from the settled rate, not a fresh worker's first run: runs sized from that one were
   // ~20 ms long, too short for a parallel run's start and end to be negligible.
-  const nsPerAccess = warmUntilSettled(one.lab, one.mm, 1, Math.max(100_000, Math.round(sizes.scalingBudgetNs / 100)));
+  const nsPerAccess = warmUp(one.lab, one.mm, 1, Math.max(100_000, Math.round(sizes.scalingBudgetNs / 100)));
   const total = itemsForBudget(sizes.scalingBudgetNs, nsPerAccess, 10_000, 50_000_000);
   const rows: ScalingRow[] = [];
   for (const cpus of sizes.scalingCpus) {
     const { lab, mm } = cpus === 1 ? one : scalingLab(cpus, mode);
     if (cpus !== 1) timedRun(lab, mm, jobsFor(cpus, 100_000, 1)); // warm-up: starts the CPU workers, JITs them
-    warmUntilSettled(lab, mm, cpus, total);
+    warmUp(lab, mm, cpus, total);
     let simRate = 0;
     const host = repeat(sizes.reps, (i) => {
       const { ns, res } = timedRun(lab, mm, jobsFor(cpus, total, 10 * i + 3));

@@ -5,16 +5,16 @@
 // on this thread, so this is the host cost of the IPI path, not a cross-thread handoff.
 import { createLab, type Lab } from '../../src-engine/lab';
 import type { mm_struct } from '../../src-engine/mm/mm_types';
-import { summarize, timeNs, type BenchSizes, type Summary } from './measure';
+import { median, nowNs, summarize, timeNs, warmUntilSettled, type BenchSizes, type Summary } from './measure';
 import { PAGE, counters, mapAnon, ok, simCycles } from './labkit';
 
 export interface ShootdownResult {
   ops: number;
   /**
-   * Parallel mode: host µs per single-page MADV_DONTNEED from the script's thread while two
-   * worker CPUs run the mm (each call shoots down both and waits for their acks), and the same
-   * call while the workers are idle (no IPI: their TLBs are flushed directly). null if parallel
-   * mode could not run.
+   * Parallel mode: host µs of a single-page MADV_DONTNEED from the script's thread (the median
+   * call of each rep) while CPU 1's worker runs the mm (each call sends it an IPI and waits for
+   * the ack), and the same call while the worker is idle (no IPI: its TLB is flushed directly);
+   * the round trip is the difference of their medians. An error if parallel mode could not run.
    */
   parallel: { host_us_while_running: Summary; host_us_idle: Summary; host_us_round_trip: number } | { error: string };
   /** IPIs sent per call with the mm loaded on both CPUs (should be 1). */
@@ -85,8 +85,12 @@ export function measureShootdown(sizes: BenchSizes): ShootdownResult {
 /**
  * The cross-thread round trip: one worker CPU chases a small region of the mm (so it holds the
  * mm loaded) while the script's thread zaps other pages of it one by one; each zap's flush
- * sends that CPU an IPI and waits for its ack. Two busy threads on this 2-core machine, so
- * neither is descheduled. Compared with the same zaps while the worker is idle.
+ * sends that CPU an IPI and waits for its ack. Compared with the same zaps while the worker is
+ * idle (its TLB flushed directly). Each call is timed on its own and a rep's figure is its
+ * median call: a call that waited for a descheduled thread (tens of µs to ms on this VM, a few
+ * per thousand) moves a median by nothing, a mean per rep by a lot. The worker first chases
+ * until its rate settles: an IPI waits for the receiver's next quantum boundary, and a fresh
+ * worker's quanta are several times longer than a warm one's.
  */
 function measureParallel(ops: number, reps: number): ShootdownResult['parallel'] {
   let lab: Lab | null = null;
@@ -96,22 +100,22 @@ function measureParallel(ops: number, reps: number): ShootdownResult['parallel']
     const mm = L.mm_alloc();
     const chase = mapAnon(L, mm, 32);
     L.touch(mm, chase, 32 * PAGE, 'w', 1);
-    const timeZaps = (): number => {
-      const addr = mapAnon(L, mm, ops);
-      L.touch(mm, addr, ops * PAGE, 'w', 1);
-      const ns = timeNs(() => { for (let i = 0; i < ops; i++) ok('madvise', L.madvise(mm, addr + i * PAGE, PAGE, L.MADV_DONTNEED)); });
-      ok('munmap', L.munmap(mm, addr, ops * PAGE));
-      return ns / ops / 1e3;
-    };
+    const chaseJob = (accesses: number) => [{ cpu: 1, mm, workload: { kind: 'pointer_chase' as const, base: chase, pages: 32, write_fraction: 0, accesses, seed: 1 } }];
+    warmUntilSettled(() => {
+      const t0 = nowNs();
+      L.run_workloads(chaseJob(Math.min(2_000_000, ops * 1000)), { quantum: 64 }); // ~20 ms per run at full size
+      return 1 / (nowNs() - t0);
+    });
+    zapCalls(L, mm, ops); // the zap path's own warm-up, on this thread
     const running: number[] = [], idle: number[] = [];
     for (let r = 0; r < Math.max(3, reps); r++) {
       let done = false;
-      L.run_workloads([{ cpu: 1, mm, workload: { kind: 'pointer_chase' as const, base: chase, pages: 32, write_fraction: 0, accesses: 200_000_000, seed: 1 } }], {
-        every: { ms: 5, run: () => { if (!done) { running.push(timeZapsWhileRunning(L, mm, ops)); done = true; } } },
+      L.run_workloads(chaseJob(2_000_000_000), {
+        every: { ms: 5, run: () => { if (!done) { running.push(median(zapCalls(L, mm, ops))); done = true; } } },
         quantum: 64,
         stop: () => done,
       });
-      idle.push(timeZaps());
+      idle.push(median(zapCalls(L, mm, ops)));
     }
     const a = summarize(running), b = summarize(idle);
     return { host_us_while_running: a, host_us_idle: b, host_us_round_trip: a.median - b.median };
@@ -122,11 +126,16 @@ function measureParallel(ops: number, reps: number): ShootdownResult['parallel']
   }
 }
 
-/** Zaps `ops` freshly written pages one by one (called while the workers run); host µs per call. */
-function timeZapsWhileRunning(L: Lab, mm: mm_struct, ops: number): number {
+/** Maps `ops` fresh written pages and zaps them one by one with MADV_DONTNEED; host µs of each call. */
+function zapCalls(L: Lab, mm: mm_struct, ops: number): number[] {
   const addr = L.mmap(mm, 0, ops * PAGE, L.PROT_READ | L.PROT_WRITE, L.MAP_PRIVATE | L.MAP_ANONYMOUS | L.MAP_POPULATE);
   if (addr < 0) throw new Error(`mmap failed with ${addr}`);
-  const ns = timeNs(() => { for (let i = 0; i < ops; i++) ok('madvise', L.madvise(mm, addr + i * PAGE, PAGE, L.MADV_DONTNEED)); });
+  const us: number[] = [];
+  for (let i = 0; i < ops; i++) {
+    const t0 = nowNs();
+    ok('madvise', L.madvise(mm, addr + i * PAGE, PAGE, L.MADV_DONTNEED));
+    us.push((nowNs() - t0) / 1e3);
+  }
   ok('munmap', L.munmap(mm, addr, ops * PAGE));
-  return ns / ops / 1e3;
+  return us;
 }
