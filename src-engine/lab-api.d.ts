@@ -328,6 +328,8 @@ interface MachineConfig {
   cost_ipi_send: number;
   /** taking a shootdown interrupt and flushing on the receiving CPU. Unit: cycles. Default 1000. */
   cost_ipi_receive: number;
+  /** taking mmap_sem, a page-table lock or an mm's page_table_lock last taken by another CPU: the lock's cache line moves (measured on this machine by tests/bench/native/handoff.c, two threads on the two vCPUs taking turns with one spinlock: ~33 ns). Unit: cycles. Default 80. */
+  cost_lock_handoff: number;
   /** taking a page fault and returning from it: exception entry, mmap_sem, the walk to the pte (RESULTS.md §1: a zero-page read fault, 1024 ns, less mapping the pte). Unit: cycles. Default 2300. */
   cost_fault_entry: number;
   /** allocating a page (allocator and memcg charge); page tables too. Unit: cycles. Default 1000. */
@@ -421,7 +423,9 @@ interface HistogramSnapshot {
  * [flushes], `tlb_flush_pages` [pages]; per zapping API A in zap_page_range,
  * unmap_mapping_range, munmap, MADV_DONTNEED: `pages_zapped.A` [pages], `zap_cycles.A` [cycles],
  * `zap_host_ns.A` [ns]; per lock L in mmap_sem, ptl, page_table_lock, zone, page_lock:
- * `lock_wait_cycles.L` [cycles], `lock_contended.L` [acquisitions].
+ * `lock_wait_cycles.L` [cycles], `lock_contended.L` [acquisitions]; per lock H in mmap_sem, ptl,
+ * page_table_lock: `lock_handoffs.H` [acquisitions] (taken from another CPU's hold, each
+ * charged cost_lock_handoff).
  *
  * Formulas: `l1_tlb_hit_rate` `l2_tlb_hit_rate` `tlb_hit_rate` [ratio], `walk_refs_per_walk`
  * [references/walk], `faults_total` [faults], `fault_mean_cycles.T` [cycles/fault],

@@ -21,7 +21,8 @@ import { IpiMailboxes, type IpiBuffers } from './smp/ipi';
 import { delegating_vm_ops, type DelegateMailbox } from './smp/delegate';
 
 import { Stats, type SharedStats } from './metrics/stats';
-import { createLabStats, attachLabStats, recordFault, recordLockWait, LOCKS } from './metrics/catalog';
+import { createLabStats, attachLabStats, recordFault, recordLockWait, recordLockHandoff, LOCKS, type HandoffLock } from './metrics/catalog';
+import { LOCK_TAG_SCRIPT, type LockAccounting } from './kernel/locking';
 import type { FaultType } from './mm/memory_fault';
 
 /** The host clock (the global `performance` is reached through a getter on every use). */
@@ -62,7 +63,7 @@ export interface MachineShared {
   ipi: IpiBuffers;
 }
 
-export class Machine {
+export class Machine implements LockAccounting {
   readonly config: MachineConfig;
   readonly log = new KernelLog();
   readonly phys: PhysMem;
@@ -317,6 +318,18 @@ export class Machine {
     const cycles = Math.round(ns * CPU_GHZ);
     recordLockWait(cpu.stats, LOCKS[kind]!, cycles);
     cpu.clock += cycles;
+  }
+
+  /** LockAccounting: the current CPU's id + 1, or LOCK_TAG_SCRIPT on the script's thread while CPU workers run. */
+  lockTag(): number {
+    return this.workersRunning && !this.isWorker ? LOCK_TAG_SCRIPT : this.current_cpu + 1;
+  }
+
+  /** LockAccounting: a lock of `kind` (mmap_sem, a ptl or a page_table_lock) came from another CPU: counted, and cost_lock_handoff added to the current CPU's clock. */
+  lockHandoff(kind: number): void {
+    const cpu = this.cpus[this.current_cpu]!;
+    recordLockHandoff(cpu.stats, LOCKS[kind] as HandoffLock);
+    cpu.clock += this.config.cost_lock_handoff;
   }
 
   /** Charge simulated cycles to the CPU running kernel code now. */

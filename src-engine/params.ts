@@ -32,6 +32,7 @@ export interface MachineConfig {
   cost_walk_ref: number;
   cost_ipi_send: number;
   cost_ipi_receive: number;
+  cost_lock_handoff: number;
   cost_fault_entry: number;
   cost_page_alloc: number;
   cost_clear_page: number;
@@ -87,6 +88,7 @@ export const PARAMS: { [K in keyof MachineConfig]: ParamSpec<MachineConfig[K]> }
   cost_walk_ref: { default: 17, unit: 'cycles', description: 'each page-table memory reference a walk makes (references the page-walk cache does not save)', check: int(0, 1 << 20) },
   cost_ipi_send: { default: 1500, unit: 'cycles', description: 'sending one TLB-shootdown IPI and waiting for its ack (~0.6 µs, about two null syscalls)', check: int(0, 1 << 24) },
   cost_ipi_receive: { default: 1000, unit: 'cycles', description: 'taking a shootdown interrupt and flushing on the receiving CPU', check: int(0, 1 << 24) },
+  cost_lock_handoff: { default: 80, unit: 'cycles', description: "taking mmap_sem, a page-table lock or an mm's page_table_lock last taken by another CPU: the lock's cache line moves (measured on this machine by tests/bench/native/handoff.c, two threads on the two vCPUs taking turns with one spinlock: ~33 ns)", check: int(0, 1 << 20) },
   cost_fault_entry: { default: 2300, unit: 'cycles', description: 'taking a page fault and returning from it: exception entry, mmap_sem, the walk to the pte (RESULTS.md §1: a zero-page read fault, 1024 ns, less mapping the pte)', check: int(0, 1 << 24) },
   cost_page_alloc: { default: 1000, unit: 'cycles', description: 'allocating a page (allocator and memcg charge); page tables too', check: int(0, 1 << 24) },
   cost_clear_page: { default: 490, unit: 'cycles', description: 'zeroing 4 KiB (RESULTS.md ref: memset over a 256 MiB range, 199 ns per 4 KiB)', check: int(0, 1 << 24) },

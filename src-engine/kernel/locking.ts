@@ -65,41 +65,83 @@ export function waitStep(i: number): boolean {
 }
 
 /**
- * A test-and-set spinlock on one Int32 word (0 free, 1 held). `concurrent` false promises that
- * no other thread uses the word (a machine in deterministic mode): the uncontended acquire and
- * the release are then a plain load and store instead of Atomics calls (~10 ns each on Node 20,
- * several per fault). Everything else, the contended path included, is the same.
+ * Who takes a lock, for the cost of a lock hand-off: a lock last held by another CPU has its
+ * cache line in that CPU's cache, and taking it moves the line (cost_lock_handoff). The machine
+ * whose kernel code runs implements this; locks built without one (the lab's own mailboxes and
+ * slabs) cost nothing.
+ */
+export interface LockAccounting {
+  /** The taker's tag, 1 to LOCK_TAG_SCRIPT: the current CPU's id + 1, or LOCK_TAG_SCRIPT for the script's thread while CPU workers run (it is no CPU then). */
+  lockTag(): number;
+  /** A lock of `kind` (LOCK_*) was just taken from another CPU's hold: count and charge it on the current CPU. */
+  lockHandoff(kind: number): void;
+}
+
+/** The tag of the script's thread while CPU workers run (CPUs are 1 to 64). */
+export const LOCK_TAG_SCRIPT = 127;
+
+/** Note that the context tagged `tag` took a lock of `kind` whose last holder was tagged `prev` (0: none yet). */
+function handedOver(acct: LockAccounting, kind: number, prev: number, tag: number): void {
+  if (prev !== 0 && prev !== tag && tag !== LOCK_TAG_SCRIPT) acct.lockHandoff(kind);
+}
+
+/**
+ * A test-and-set spinlock on one Int32 word: bit 0 set while held, and above it the tag of the
+ * last holder (0 for a lock without LockAccounting, so its word is 0 free and 1 held), as the
+ * kernel's qspinlock word keeps a CPU number beside its locked byte. `concurrent` false promises
+ * that no other thread uses the word (a machine in deterministic mode): the uncontended acquire
+ * and the release are then a plain load and store instead of Atomics calls (~10 ns each on Node
+ * 20, several per fault). Everything else, the contended path included, is the same.
  */
 export class SpinLock {
-  constructor(readonly words: Int32Array, readonly index: number, readonly kind = LOCK_OTHER, readonly concurrent = true) {}
+  constructor(readonly words: Int32Array, readonly index: number, readonly kind = LOCK_OTHER, readonly concurrent = true,
+    readonly acct: LockAccounting | null = null) {}
 
   /** Acquire; spins, then reports a deadlock after a bounded number of tries. */
   lock(): void {
+    const tag = this.acct === null ? 0 : this.acct.lockTag();
     if (!this.concurrent) {
-      if (this.words[this.index] === 0) { this.words[this.index] = 1; return; }
-    } else if (Atomics.compareExchange(this.words, this.index, 0, 1) === 0) return;
+      const w = this.words[this.index]!;
+      if ((w & 1) === 0) { this.words[this.index] = (tag << 1) | 1; this.taken(w, tag); return; }
+    } else if (this.tryTake(tag)) return;
     const t0 = performance.now();
     for (let i = 0; waitStep(i); i++) {
-      if (Atomics.compareExchange(this.words, this.index, 0, 1) === 0) { contended(this.kind, t0); return; }
+      if (this.tryTake(tag)) { contended(this.kind, t0); return; }
     }
     throw new DeadlockError('spinlock held and never released');
   }
+  /** One atomic attempt to take the lock for `tag`; true on success. */
+  private tryTake(tag: number): boolean {
+    const w = Atomics.load(this.words, this.index);
+    if ((w & 1) !== 0 || Atomics.compareExchange(this.words, this.index, w, (tag << 1) | 1) !== w) return false;
+    this.taken(w, tag);
+    return true;
+  }
+  /** The lock was just taken by `tag` from the word `w` it had: a hand-off if another CPU held it last. */
+  private taken(w: number, tag: number): void {
+    if (this.acct !== null) handedOver(this.acct, this.kind, w >> 1, tag);
+  }
   /** Acquire if free; true on success. */
   trylock(): boolean {
-    return Atomics.compareExchange(this.words, this.index, 0, 1) === 0;
+    return this.tryTake(this.acct === null ? 0 : this.acct.lockTag());
   }
+  /** Release (the holder's tag stays in the word as the last holder's). */
   unlock(): void {
-    if (this.concurrent) Atomics.store(this.words, this.index, 0);
-    else this.words[this.index] = 0;
+    const w = this.words[this.index]! & ~1; // only the holder writes the word meanwhile
+    if (this.concurrent) Atomics.store(this.words, this.index, w);
+    else this.words[this.index] = w;
   }
   get locked(): boolean {
-    return Atomics.load(this.words, this.index) !== 0;
+    return (Atomics.load(this.words, this.index) & 1) !== 0;
   }
 }
 
 /**
  * A reader/writer semaphore on one Int32 word: 0 free, n > 0 readers, -1 a writer.
- * `concurrent` as for SpinLock: false makes the uncontended down_read/up_read plain.
+ * `concurrent` as for SpinLock: false makes the uncontended down_read/up_read plain. With a
+ * LockAccounting, the word at `ownerIndex` keeps the tag of the last taker, reader or writer
+ * (as 4.7's rw_semaphore keeps an owner for optimistic spinning): every acquisition writes the
+ * count, so each one from another CPU than the last moves its cache line (a hand-off).
  */
 export class RwSemaphore {
   /** The last write holds in simulated cycles, [from, until) pairs (see simulatedLocks). */
@@ -107,7 +149,8 @@ export class RwSemaphore {
   /** The simulated clock when the current writer took it, or -1. */
   private writeStart = -1;
 
-  constructor(readonly words: Int32Array, readonly index: number, readonly name: string, readonly concurrent = true) {}
+  constructor(readonly words: Int32Array, readonly index: number, readonly name: string, readonly concurrent = true,
+    readonly acct: LockAccounting | null = null, readonly ownerIndex = -1) {}
 
   /** Take for read if no writer holds it; true on success. */
   down_read_trylock(): boolean {
@@ -115,18 +158,29 @@ export class RwSemaphore {
       const v = this.words[this.index]!;
       if (v < 0) return false;
       this.words[this.index] = v + 1;
-      return true;
+      return this.owned();
     }
-    if (Atomics.compareExchange(this.words, this.index, 0, 1) === 0) return true; // uncontended: one CAS
+    if (Atomics.compareExchange(this.words, this.index, 0, 1) === 0) return this.owned(); // uncontended: one CAS
     for (;;) {
       const v = Atomics.load(this.words, this.index);
       if (v < 0) return false;
-      if (Atomics.compareExchange(this.words, this.index, v, v + 1) === v) return true;
+      if (Atomics.compareExchange(this.words, this.index, v, v + 1) === v) return this.owned();
     }
   }
   /** Take for write if free; true on success. */
   down_write_trylock(): boolean {
-    return Atomics.compareExchange(this.words, this.index, 0, -1) === 0;
+    return Atomics.compareExchange(this.words, this.index, 0, -1) === 0 && this.owned();
+  }
+  /** Just taken: the taker's tag goes to the owner word, and a hand-off is noted if another CPU took it last. Returns true. */
+  private owned(): boolean {
+    const acct = this.acct;
+    if (acct === null) return true;
+    const tag = acct.lockTag();
+    let prev: number;
+    if (this.concurrent) prev = Atomics.exchange(this.words, this.ownerIndex, tag); // readers take it at once
+    else { prev = this.words[this.ownerIndex]!; this.words[this.ownerIndex] = tag; }
+    handedOver(acct, LOCK_MMAP_SEM, prev, tag);
+    return true;
   }
   down_read(): void {
     if (simulatedLocks.clock) this.simulatedReadWait(simulatedLocks.clock());

@@ -26,6 +26,15 @@ export type ZapApi = (typeof ZAP_APIS)[number];
 export const LOCKS = ['mmap_sem', 'ptl', 'page_table_lock', 'zone', 'page_lock'] as const;
 export type LockName = (typeof LOCKS)[number];
 
+/**
+ * The locks whose hand-offs between CPUs are charged (cost_lock_handoff). Not the zone lock:
+ * 4.7 takes it for an order-0 page only when a per-CPU free list needs refilling, while the
+ * lab's allocator, which has no per-CPU lists, takes it for every page. Not the page lock: its
+ * bit shares the struct page's flags word, which has no room for the last holder.
+ */
+export const HANDOFF_LOCKS = ['mmap_sem', 'ptl', 'page_table_lock'] as const satisfies readonly LockName[];
+export type HandoffLock = (typeof HANDOFF_LOCKS)[number];
+
 const FAULT_WORDS: Record<FaultType, string> = {
   'zero-page': 'read faults that mapped the zero page',
   anon: 'write faults that allocated a zeroed anonymous page',
@@ -106,6 +115,8 @@ function declareLocks(reg: StatsRegistry) {
   const ids = {
     lock_wait_cycles: reg.declareCounters('lock_wait_cycles', LOCKS, 'cycles', (l) => `simulated cycles spent waiting for ${LOCK_WORDS[l]}`),
     lock_contended: reg.declareCounters('lock_contended', LOCKS, 'acquisitions', (l) => `acquisitions of ${LOCK_WORDS[l]} that had to wait`),
+    lock_handoffs: reg.declareCounters('lock_handoffs', HANDOFF_LOCKS, 'acquisitions',
+      (l) => `acquisitions of ${LOCK_WORDS[l]} last taken by another CPU (its cache line moved: cost_lock_handoff each)`),
   };
   reg.declareFormulas('lock_wait_mean_cycles', LOCKS, 'cycles/acquisition', (l) => `mean wait of a contended acquisition of ${LOCK_WORDS[l]}`,
     (get, l) => ratio(get(`lock_wait_cycles.${l}`), get(`lock_contended.${l}`)));
@@ -162,6 +173,11 @@ export function recordZap(blk: Float64Array, api: ZapApi, pages: number, cycles:
 export function recordLockWait(blk: Float64Array, lock: LockName, cycles: number): void {
   blk[S.lock_contended[lock]]! += 1;
   blk[S.lock_wait_cycles[lock]]! += cycles;
+}
+
+/** Account one hand-off of `lock` (taken from another CPU's hold) on the CPU owning blk. */
+export function recordLockHandoff(blk: Float64Array, lock: HandoffLock): void {
+  blk[S.lock_handoffs[lock]]! += 1;
 }
 
 /** Zap throughput per API (pages per host second, simulated cycles per page) from a snapshot. */

@@ -6,8 +6,9 @@ import { pgprot_t, __pgprot_raw } from '../arch/x86/pgtable_types';
 import { RwSemaphore, SpinLock, LOCK_PAGE_TABLE } from '../kernel/locking';
 
 export const MMF = { MMAP_SEM: 0, PTL: 1, RSS: 2, NR_PTES: 6, NR_PMDS: 7, MAP_COUNT: 8, HIWATER_RSS: 9,
-  HIWATER_VM: 10, TOTAL_VM: 11, LOCKED_VM: 12, PGD: 13, VMA_SEQ: 14, USERS: 15, ID: 16, VMA_HEAD: 17, CPUMASK: 18 } as const;
-export const MM_STRIDE = 20;
+  HIWATER_VM: 10, TOTAL_VM: 11, LOCKED_VM: 12, PGD: 13, VMA_SEQ: 14, USERS: 15, ID: 16, VMA_HEAD: 17, CPUMASK: 18,
+  MMAP_SEM_OWNER: 20 } as const;
+export const MM_STRIDE = 21;
 export const VMF = { START: 0, END: 1, PGOFF: 2, FLAGS: 3, PROT_LO: 4, PROT_HI: 5, MM: 6, FILE: 7, ANON: 8, NEXT: 9, PREV: 10,
   INODE: 11, OPS: 12, AVC: 13 } as const;
 export const VMA_STRIDE = 16;
@@ -139,8 +140,8 @@ export class mm_struct {
   tlb_gen = 0;
   dead = false;
   constructor(readonly m: Machine, readonly id: number, private readonly base: number) {
-    this.mmap_sem = new RwSemaphore(m.mmSlab, base + MMF.MMAP_SEM, `mm${id}.mmap_sem`, m.mem.concurrent);
-    this.page_table_lock = new SpinLock(m.mmSlab, base + MMF.PTL, LOCK_PAGE_TABLE, m.mem.concurrent);
+    this.mmap_sem = new RwSemaphore(m.mmSlab, base + MMF.MMAP_SEM, `mm${id}.mmap_sem`, m.mem.concurrent, m, base + MMF.MMAP_SEM_OWNER);
+    this.page_table_lock = new SpinLock(m.mmSlab, base + MMF.PTL, LOCK_PAGE_TABLE, m.mem.concurrent, m);
     this.cpumask = new CpuMask(m.mmSlab, base + MMF.CPUMASK);
   }
   private get(f: number): number { return Atomics.load(this.m.mmSlab, this.base + f); }

@@ -124,8 +124,8 @@ let lastPtl: SpinLock | null = null;
 /** The split page-table lock of the pte table in frame `pfn` (the same object while it repeats). */
 export function ptl_of_table(m: Machine, pfn: number): SpinLock {
   const words = m.mem.w, index = m.mem.private_word(pfn), l = lastPtl;
-  if (l !== null && l.index === index && l.words === words) return l;
-  return (lastPtl = new SpinLock(words, index, LOCK_PTL, m.mem.concurrent));
+  if (l !== null && l.index === index && l.words === words) return l; // the same words: the same machine
+  return (lastPtl = new SpinLock(words, index, LOCK_PTL, m.mem.concurrent, m));
 }
 
 /** The split page-table lock of the pte table that pmd entry `pmd` points at. */

@@ -44,7 +44,7 @@ describe('bench helpers', () => {
   it('parses the JSON lines the native programs print', () => {
     const rows = parseNativeLines('# note\n{"prog":"fault","case":"anon_write","pages":64,"unit":"ns/fault","values":[3,1,2],"faults_per_page":1}\n');
     expect(rows).toEqual([{ prog: 'fault', case: 'anon_write', pages: 64, unit: 'ns/fault', value: { median: 2, min: 1, max: 3, reps: 3 }, faults_per_page: 1, ipis_per_op: undefined }]);
-    expect(nativeRuns(TINY).map(([p]) => p)).toEqual(['tlb', 'tlb', 'fault', 'filefault', 'cow', 'zap', 'shootdown']);
+    expect(nativeRuns(TINY).map(([p]) => p)).toEqual(['tlb', 'tlb', 'fault', 'filefault', 'cow', 'zap', 'shootdown', 'handoff']);
   });
 });
 

@@ -60,6 +60,7 @@ export function nativeRuns(sizes: BenchSizes): Array<[string, string[]]> {
     ['cow', [String(sizes.faultPages), reps]],
     ...sizes.zapPages.map((p): [string, string[]] => ['zap', [String(p), String(zapReps(sizes, p))]]),
     ['shootdown', [String(sizes.shootdownOps), reps]],
+    ['handoff', [String(sizes.name === 'full' ? 1_000_000 : 100_000), reps]],
   ];
 }
 

@@ -8,6 +8,8 @@ import type { ShootdownResult } from './shootdown';
 import type { ScalingResult, ScalingRow } from './scaling';
 import type { MemoryResult } from './memory';
 import { nativeRow, type NativeResult } from './native';
+import { PARAMS } from '../../src-engine/params';
+import { CPU_GHZ } from '../../src-engine/costs';
 
 export interface BenchMeta {
   date: string;
@@ -113,6 +115,8 @@ export function comparisons(r: Omit<BenchResult, 'comparisons' | 'targets' | 'me
   for (const f of r.faults) out.push(compare(`fault: ${f.name}`, 'ns/fault', f.host_us.median * 1e3, nativeNs(n, FAULT_NATIVE[f.type] ?? '', f.pages)));
   for (const z of r.zaps) out.push(compare(`zap: ${z.api} (${z.pages} pages)`, 'ns/page', z.host_ns_per_page.median, nativeNs(n, ZAP_NATIVE[z.api] ?? '', z.pages)));
   out.push(compare(`shootdown round trip (2 CPUs${shootdownNote(n)})`, 'ns', r.shootdown.host_us_round_trip.median * 1e3, nativeRoundTripNs(n)));
+  // A model parameter, not a lab timing: the simulated ns it charges against what it models.
+  out.push(compare('lock hand-off: the model\'s cost_lock_handoff (simulated ns)', 'ns', PARAMS.cost_lock_handoff.default / CPU_GHZ, nativeNs(n, 'lock_handoff')));
   return out;
 }
 

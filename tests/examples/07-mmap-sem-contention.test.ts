@@ -7,12 +7,13 @@ import { loadNotebook } from '../../src-main/notebook/store';
 
 const NB = '07-mmap-sem-contention.ipynb';
 
-interface Row { cpus: number; mapper: boolean; faultsPerS: number; contended: number; waitCycles: number; meanWait: number }
+interface Row { cpus: number; mapper: boolean; faults: number; faultsPerS: number; contended: number; waitCycles: number; meanWait: number; handoffs: number }
 
 /** The result table's rows (cell mmapsem-02; its counter columns name the counters' units). */
 function rows(run: NotebookRun): Row[] {
-  return tableRows(run.nb, 'mmapsem-02').map((r) => ({ cpus: Number(r['faulting CPUs']), mapper: r['mapper'] === true, faultsPerS: Number(r['faults/s (sim)']),
-    contended: Number(r['lock_contended.mmap_sem (acquisitions)']), waitCycles: Number(r['lock_wait_cycles.mmap_sem (cycles)']), meanWait: Number(r['mean wait (cycles per contended fault)']) }));
+  return tableRows(run.nb, 'mmapsem-02').map((r) => ({ cpus: Number(r['faulting CPUs']), mapper: r['mapper'] === true, faults: Number(r['faults']), faultsPerS: Number(r['faults/s (sim)']),
+    contended: Number(r['lock_contended.mmap_sem (acquisitions)']), waitCycles: Number(r['lock_wait_cycles.mmap_sem (cycles)']), meanWait: Number(r['mean wait (cycles per contended fault)']),
+    handoffs: Number(r['lock_handoffs.mmap_sem (acquisitions)']) }));
 }
 
 describe('experiments/07-mmap-sem-contention.ipynb', () => {
@@ -30,7 +31,12 @@ describe('experiments/07-mmap-sem-contention.ipynb', () => {
     }
     expect(withMapper[3]!.meanWait).toBeGreaterThan(withMapper[0]!.meanWait); // each munmap shoots down more CPUs
     for (let i = 0; i < without.length; i++) expect(withMapper[i]!.faultsPerS).toBeLessThan(without[i]!.faultsPerS);
-    expect(without[3]!.faultsPerS / without[0]!.faultsPerS).toBeCloseTo(8, 1); // no shared lock: linear scaling
+    // Nobody waits without the mapper, but every fault on 2+ CPUs takes mmap_sem from another CPU's
+    // hold (quantum 1: the CPUs' faults alternate), so 8 CPUs give a little less than 8x.
+    for (const x of without.filter((y) => y.cpus > 1)) expect(x.handoffs).toBeGreaterThanOrEqual(x.faults - 1);
+    const speedup = without[3]!.faultsPerS / without[0]!.faultsPerS;
+    expect(speedup).toBeGreaterThan(7.5);
+    expect(speedup).toBeLessThan(8);
     expect(Object.keys(tableRows(run.nb, 'mmapsem-02')[0]!)).toEqual(expect.arrayContaining(['lock_contended.mmap_sem (acquisitions)', 'lock_wait_cycles.mmap_sem (cycles)']));
     expect(r.map((x) => x.mapper)).toEqual([false, true, false, true, false, true, false, true]);
     expect(run.charts.map((c) => c.title)).toEqual(['Fault throughput (simulated time)', 'Time faults waited for mmap_sem']);

@@ -76,6 +76,8 @@ describe('lock contention', () => {
       { every: { ms: 1, run: () => { L.madvise(mm, base, 1024 * PG, L.MADV_DONTNEED); } } });
     const contended = ['mmap_sem', 'ptl', 'page_table_lock', 'zone'].reduce((n, k) => n + r.stats.counters[`lock_contended.${k}`]!.value, 0);
     expect(contended).toBeGreaterThan(0);
+    // Both workers fault in one mm, so mmap_sem's line moves between them (lock_handoffs, on the workers' CPUs).
+    expect(r.stats.counters['lock_handoffs.mmap_sem']!.perCpu.every((n) => n > 0)).toBe(true);
     expect(L.check_invariants()).toEqual([]);
   }, 60_000);
 });
