@@ -239,9 +239,10 @@ export function stop_workers(m: Machine): void {
 /**
  * run_workloads in parallel mode: each job's CPU runs on its own worker thread over the shared
  * machine, at full speed; this thread blocks until all finish, running `every.run` each
- * `every.ms` meanwhile (as CPU 0's process context, but on no CPU: its shootdowns reach every
- * CPU by IPI, and its faults, zaps, shootdowns sent and lock waits are accounted in the script
- * thread's stats slot, the `script` part of the run's counters).
+ * `every.ms` meanwhile. That thread is no CPU then: its shootdowns reach every CPU by IPI, and
+ * its faults, zaps, shootdowns sent and lock waits are accounted in the script thread's stats
+ * slot (the `script` part of the run's counters); only the simulated cycles its calls spend are
+ * charged to CPU 0's clock, as CPU 0's process context.
  */
 function run_parallel(m: Machine, jobs: CpuJob[], opts: RunOptions): RunResult {
   const quantum = opts.quantum ?? m.config.quantum;
