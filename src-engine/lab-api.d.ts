@@ -369,12 +369,17 @@ interface TraceEvent {
   [field: string]: unknown;
 }
 
-/** A counter in a statistics snapshot: its total, its value per CPU, its unit and what it counts. */
+/**
+ * A counter in a statistics snapshot: its total, its value per CPU, its unit and what it counts.
+ * `script` is the part the script's own thread accounted in kernel calls while CPU workers ran
+ * (parallel mode), present only when nonzero; value is the sum of perCpu and script.
+ */
 interface CounterSnapshot {
   unit: string;
   description: string;
   value: number;
   perCpu: number[];
+  script?: number;
 }
 
 /** A formula (a ratio or mean computed from counters when read): null where undefined (0 / 0). */
@@ -395,7 +400,11 @@ interface HistogramJSON {
   buckets: Array<[number, number]>;
 }
 
-/** A latency histogram in a snapshot (over all CPUs): count, mean, min, max and percentiles (null when empty). */
+/**
+ * A latency histogram in a snapshot (over all CPUs and the script's thread): count, mean, min, max
+ * and percentiles (null when empty); with per-CPU histograms, `script` is the script thread's
+ * part when it recorded any.
+ */
 interface HistogramSnapshot {
   unit: string;
   description: string;
@@ -409,6 +418,7 @@ interface HistogramSnapshot {
   p999: number | null;
   data: HistogramJSON;
   perCpu?: HistogramJSON[];
+  script?: HistogramJSON;
 }
 
 /**

@@ -94,13 +94,16 @@ function buildApi(initial: Partial<MachineConfig> | undefined, opts: LabOptions)
   };
   /** A length argument: a non-negative integer. */
   const checkedLen = (fn: string, len: unknown): number => A.uint(fn, 'len', len);
-  /** Run a zapping call and record its pages, simulated cycles and host time under `api`. */
+  /**
+   * Run a zapping call and record its pages, simulated cycles (of the current CPU's clock) and
+   * host time under `api`, in this thread's stats slot (the script's own while workers run).
+   */
   const measureZap = <R>(api: ZapApi, body: () => R): R => {
     const cpu = m.cpus[m.current_cpu]!;
     const pages0 = m.zapped, cycles0 = cpu.clock, t0 = performance.now();
     try { return body(); } finally {
       const pages = m.zapped - pages0;
-      if (pages > 0) recordZap(cpu.stats, api, pages, cpu.clock - cycles0, Math.round((performance.now() - t0) * 1e6));
+      if (pages > 0) recordZap(m.statsSlot().counters, api, pages, cpu.clock - cycles0, Math.round((performance.now() - t0) * 1e6));
     }
   };
 

@@ -21,6 +21,7 @@ import { IpiMailboxes, type IpiBuffers } from './smp/ipi';
 import { delegating_vm_ops, type DelegateMailbox } from './smp/delegate';
 
 import { Stats, type SharedStats } from './metrics/stats';
+import type { Histogram } from './metrics/histogram';
 import { createLabStats, attachLabStats, recordFault, recordLockWait, recordLockHandoff, LOCKS, type HandoffLock } from './metrics/catalog';
 import { LOCK_TAG_SCRIPT, type LockAccounting } from './kernel/locking';
 import type { FaultType } from './mm/memory_fault';
@@ -46,6 +47,9 @@ class SlotAllocator {
   release(s: number): void { this.free.push(s); }
   get used(): number { return this.next - this.free.length; }
 }
+
+/** Where statistics are accounted: one slot's counter block and histograms (see Machine.statsSlot). */
+export interface StatsSlot { readonly counters: Float64Array; readonly histograms: readonly Histogram[] }
 
 /** Every shared buffer of a machine: what a CPU worker needs to attach to it. */
 export interface MachineShared {
@@ -99,6 +103,9 @@ export class Machine implements LockAccounting {
   current_cpu = 0;
   /** Per-CPU statistics in shared memory (metrics/catalog.ts declares them). */
   readonly stats: Stats;
+  /** Each CPU's stats slot, then the script thread's (statsSlot picks one). */
+  private readonly cpuSlots: StatsSlot[];
+  private readonly scriptSlot: StatsSlot;
   /** PGFAULT events (handle_mm_fault calls), all CPUs. */
   pgfault = 0;
   /** Present ptes cleared by zaps so far (zap throughput is measured from it). */
@@ -148,6 +155,8 @@ export class Machine implements LockAccounting {
     this.vmaSlots = new SlotAllocator(c.max_vmas, 'vm_area_struct');
     this.stats = shared ? attachLabStats(shared.stats) : createLabStats(c.cpus);
     this.cpus = Array.from({ length: c.cpus }, (_, i) => new Cpu(this, i, shared?.tlbs[i]));
+    this.cpuSlots = this.cpus.map((cpu) => ({ counters: cpu.stats, histograms: this.stats.histograms(cpu.id) }));
+    this.scriptSlot = { counters: this.stats.scriptCounters(), histograms: this.stats.scriptHistograms() };
     this.ipi = new IpiMailboxes(c.cpus + 1, shared?.ipi);
     this.swap = c.swap ? new SwapDevice(c.swap_mb * 256) : null;
     // pfn 0 is reserved firmware memory, as on a PC; pfn 1 is the zero page.
@@ -302,7 +311,8 @@ export class Machine implements LockAccounting {
     const type = (forceType ?? this.faultType) as FaultType;
     const ns = Math.round((perf.now() - t0) * 1e6);
     const cycles = c.clock - clock0; // entry plus what the path charged (allocation, copies, ptes)
-    recordFault(c.stats, this.stats.histograms(cpu), type, cycles, ns);
+    const slot = this.statsSlot(cpu);
+    recordFault(slot.counters, slot.histograms, type, cycles, ns);
     if (this.trace.on('page_fault')) this.trace.emit({ name: 'page_fault', cpu, mm, address, write, type, cycles, ns, sim_ns: cycles_to_ns(cycles) });
     return ret;
   }
@@ -310,14 +320,24 @@ export class Machine implements LockAccounting {
   /** Simulated cycles of every CPU added up. */
   get cycles(): number { return this.cpus.reduce((n, c) => n + c.clock, 0); }
   /**
-   * Account a contended lock acquisition on the current CPU: counted, and the host time waited
-   * (converted at the modelled clock) added to its wait cycles and its simulated clock.
+   * Where statistics accounted on this thread now go: the script thread's slot while CPU workers
+   * run and this is the script's thread (it is no CPU then, and CPU `cpu`'s block belongs to
+   * that CPU's worker); otherwise CPU `cpu`'s (default: the current CPU).
+   */
+  statsSlot(cpu = this.current_cpu): StatsSlot {
+    return this.workersRunning && !this.isWorker ? this.scriptSlot : this.cpuSlots[cpu]!;
+  }
+
+  /**
+   * Account a contended lock acquisition on this thread: counted, and the host time waited
+   * (converted at the modelled clock) added to the wait cycles of its stats slot (statsSlot);
+   * on a CPU (not the script's thread while workers run) also to that CPU's simulated clock.
    */
   recordLockWait(kind: number, ns: number): void {
-    const cpu = this.cpus[this.current_cpu]!;
     const cycles = Math.round(ns * CPU_GHZ);
-    recordLockWait(cpu.stats, LOCKS[kind]!, cycles);
-    cpu.clock += cycles;
+    const slot = this.statsSlot();
+    recordLockWait(slot.counters, LOCKS[kind]!, cycles);
+    if (slot !== this.scriptSlot) this.cpus[this.current_cpu]!.clock += cycles;
   }
 
   /** LockAccounting: the current CPU's id + 1, or LOCK_TAG_SCRIPT on the script's thread while CPU workers run. */

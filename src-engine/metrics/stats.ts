@@ -3,11 +3,13 @@
 //
 // Two phases. A StatsRegistry collects declarations; each declareCounter/declareHistogram
 // returns the index the hot path uses. create(nrCpus) then lays the values out in shared memory:
-//   counters    one SharedArrayBuffer of Float64, one block per CPU (padded to a 64-byte line),
+//   counters    one SharedArrayBuffer of Float64, one block per slot (padded to a 64-byte line),
 //               so a CPU's hot path is `blk[i] += 1` on its own block;
-//   histograms  one SharedArrayBuffer holding a Histogram per (CPU, declared histogram).
+//   histograms  one SharedArrayBuffer holding a Histogram per (slot, declared histogram).
+// The slots are the CPUs 0..nrCpus-1 and, after them, the script thread's: what the script's
+// thread does in kernel calls while CPU workers run (parallel mode), when it is no CPU.
 // Another thread that builds the same registry (same declarations, same order) attaches to the
-// `shared` buffers and writes into its CPU's block; totals are summed across CPUs on read.
+// `shared` buffers and writes into its CPU's block; totals are summed across slots on read.
 import { Histogram, type HistogramJSON, type HistogramOptions } from './histogram';
 
 /** What every statistic carries. */
@@ -42,6 +44,9 @@ export interface SharedStats {
 
 const NAME = /^[A-Za-z_][\w.-]*$/;
 const LINE_DOUBLES = 8;
+
+/** Slots of a Stats over nrCpus CPUs: one per CPU, then the script thread's. */
+const slotCount = (nrCpus: number): number => nrCpus + 1;
 
 /** FNV-1a of s as 8 hex digits. */
 function fnv1a(s: string): string {
@@ -137,15 +142,15 @@ export class StatsRegistry {
     return `${this.counterDecls.length}c${this.histogramDecls.length}h-${fnv1a(`${c};${h}`)}`;
   }
 
-  /** Fresh zeroed stats for nrCpus CPUs (1 to 1024) in new shared buffers; ends declaration. */
+  /** Fresh zeroed stats for nrCpus CPUs (1 to 1024) and the script slot in new shared buffers; ends declaration. */
   create(nrCpus: number): Stats {
     if (!Number.isInteger(nrCpus) || nrCpus < 1 || nrCpus > 1024) throw new RangeError(`nrCpus must be an integer from 1 to 1024, got ${nrCpus}`);
     this.frozen = true;
     const shared: SharedStats = {
       layout: this.layout,
       nrCpus,
-      counters: new SharedArrayBuffer(nrCpus * this.blockStride * 8),
-      histograms: new SharedArrayBuffer(Math.max(8, nrCpus * this.histogramStride)),
+      counters: new SharedArrayBuffer(slotCount(nrCpus) * this.blockStride * 8),
+      histograms: new SharedArrayBuffer(Math.max(8, slotCount(nrCpus) * this.histogramStride)),
     };
     return new Stats(this, shared, true);
   }
@@ -158,10 +163,14 @@ export class StatsRegistry {
   }
 }
 
-/** Per-counter entry of a snapshot. */
+/**
+ * Per-counter entry of a snapshot. value is the total: the sum of perCpu plus `script`, the
+ * script thread's part (kernel calls it made while CPU workers ran), present only when nonzero.
+ */
 export interface CounterSnapshot extends Omit<StatInfo, 'name'> {
   value: number;
   perCpu: number[];
+  script?: number;
 }
 
 /** Per-formula entry of a snapshot: null where the ratio is undefined (e.g. 0 / 0). */
@@ -170,7 +179,11 @@ export interface FormulaSnapshot extends Omit<StatInfo, 'name'> {
   perCpu: (number | null)[];
 }
 
-/** Per-histogram entry of a snapshot: the total over CPUs, summarized and in JSON form. */
+/**
+ * Per-histogram entry of a snapshot: the total over CPUs and the script slot, summarized and in
+ * JSON form; with per-CPU histograms asked for, each CPU's, and the script slot's as `script`
+ * when it recorded anything.
+ */
 export interface HistogramSnapshot extends Omit<StatInfo, 'name'> {
   count: number;
   mean: number | null;
@@ -182,6 +195,7 @@ export interface HistogramSnapshot extends Omit<StatInfo, 'name'> {
   p999: number | null;
   data: HistogramJSON;
   perCpu?: HistogramJSON[];
+  script?: HistogramJSON;
 }
 
 /** A plain JSON object: every statistic's value, unit and description at one moment. */
@@ -207,18 +221,24 @@ const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 export interface StatsInterval { counters: Float64Array; parked: Histogram[][] }
 
 export class Stats {
+  /** Every slot's counter block: the CPUs' in order, then the script thread's. */
   private readonly blocks: Float64Array[];
+  /** Every slot's histograms, in the order of blocks. */
   private readonly hists: Histogram[][];
+  /** The CPUs' blocks only (blocks without the script slot). */
+  private readonly cpuBlocks: Float64Array[];
 
   /** Use StatsRegistry.create() or attach(). `init` writes fresh histogram headers. */
   constructor(readonly registry: StatsRegistry, readonly shared: SharedStats, init: boolean) {
     const stride = registry.blockStride;
-    if (shared.counters.byteLength !== shared.nrCpus * stride * 8) throw new RangeError('counter buffer has the wrong size for this layout');
-    this.blocks = Array.from({ length: shared.nrCpus }, (_, c) => new Float64Array(shared.counters, c * stride * 8, stride));
-    this.hists = Array.from({ length: shared.nrCpus }, (_, c) => this.layHistograms(c, init));
+    const slots = slotCount(shared.nrCpus);
+    if (shared.counters.byteLength !== slots * stride * 8) throw new RangeError('counter buffer has the wrong size for this layout');
+    this.blocks = Array.from({ length: slots }, (_, c) => new Float64Array(shared.counters, c * stride * 8, stride));
+    this.hists = Array.from({ length: slots }, (_, c) => this.layHistograms(c, init));
+    this.cpuBlocks = this.blocks.slice(0, shared.nrCpus);
   }
 
-  /** CPU c's histograms, created in place or attached to existing ones. */
+  /** Slot c's histograms, created in place or attached to existing ones. */
   private layHistograms(c: number, init: boolean): Histogram[] {
     let off = c * this.registry.histogramStride;
     return this.registry.histograms.map((d) => {
@@ -232,29 +252,42 @@ export class Stats {
 
   /** CPU cpu's counter block, indexed by the numbers declareCounter returned (the hot path). */
   counters(cpu: number): Float64Array {
-    const b = this.blocks[cpu];
+    const b = this.cpuBlocks[cpu];
     if (!b) throw new RangeError(`no CPU ${cpu} (have ${this.nrCpus})`);
     return b;
   }
 
   /** CPU cpu's histograms, indexed by the numbers declareHistogram returned. */
   histograms(cpu: number): readonly Histogram[] {
-    const h = this.hists[cpu];
+    const h = cpu >= 0 && cpu < this.nrCpus ? this.hists[cpu] : undefined;
     if (!h) throw new RangeError(`no CPU ${cpu} (have ${this.nrCpus})`);
     return h;
   }
 
-  /** Counter `name` summed over CPUs, or one CPU's; throws Error on an unknown name. */
+  /**
+   * The script thread's counter block (laid out after the CPUs'): what the script's thread
+   * accounts while it is no CPU, i.e. while CPU workers run. Only that thread writes it.
+   */
+  scriptCounters(): Float64Array {
+    return this.blocks[this.nrCpus]!;
+  }
+
+  /** The script thread's histograms (see scriptCounters). */
+  scriptHistograms(): readonly Histogram[] {
+    return this.hists[this.nrCpus]!;
+  }
+
+  /** Counter `name` summed over CPUs and the script slot, or one CPU's; throws Error on an unknown name. */
   counter(name: string, cpu?: number): number {
     const i = this.registry.counterIndex(name);
     if (cpu !== undefined) return this.counters(cpu)[i]!;
     return this.blocks.reduce((sum, b) => sum + b[i]!, 0);
   }
 
-  /** Counter `name` on each CPU. */
+  /** Counter `name` on each CPU (the script slot is not a CPU: see scriptCounters). */
   perCpu(name: string): number[] {
     const i = this.registry.counterIndex(name);
-    return this.blocks.map((b) => b[i]!);
+    return this.cpuBlocks.map((b) => b[i]!);
   }
 
   /** The declared formula `name`; throws Error if there is none. */
@@ -264,12 +297,12 @@ export class Stats {
     return f;
   }
 
-  /** Formula `name` computed now from the totals, or from one CPU's counters. */
+  /** Formula `name` computed now from the totals (script slot included), or from one CPU's counters. */
   formula(name: string, cpu?: number): number {
     return this.evaluate(this.formulaDecl(name), cpu);
   }
 
-  /** Formula f computed now from the totals, or from one CPU's counters. */
+  /** Formula f computed now from the totals (script slot included), or from one CPU's counters. */
   private evaluate(f: FormulaDecl, cpu?: number): number {
     const blocks = cpu === undefined ? this.blocks : [this.counters(cpu)];
     return this.run(f, (i) => blocks.reduce((sum, b) => sum + b[i]!, 0));
@@ -280,30 +313,34 @@ export class Stats {
     return f.fn((n) => read(this.registry.counterIndex(n, f.name)));
   }
 
-  /** A private copy of every CPU's counters (cpu * blockStride + index), for interval formulas. */
+  /**
+   * A private copy of every slot's counters (slot * blockStride + index; the script slot is
+   * slot nrCpus), for interval formulas.
+   */
   readCounters(): Float64Array {
     return new Float64Array(this.shared.counters).slice();
   }
 
   /**
    * Formula `name` over the interval between two readCounters() copies (`before` omitted: since
-   * zero), for one CPU or (cpu omitted) all CPUs together.
+   * zero), for one CPU or (cpu omitted) all CPUs and the script slot together.
    */
   formulaOver(name: string, now: Float64Array, before?: Float64Array, cpu?: number): number {
+    if (cpu !== undefined) this.counters(cpu); // RangeError for a CPU that does not exist
     const stride = this.registry.blockStride;
-    const cpus = cpu === undefined ? [...this.blocks.keys()] : [cpu];
+    const slots = cpu === undefined ? [...this.blocks.keys()] : [cpu];
     const delta = (c: number, i: number): number => now[c * stride + i]! - (before ? before[c * stride + i]! : 0);
-    return this.run(this.formulaDecl(name), (i) => cpus.reduce((sum, c) => sum + delta(c, i), 0));
+    return this.run(this.formulaDecl(name), (i) => slots.reduce((sum, c) => sum + delta(c, i), 0));
   }
 
-  /** Histogram `name` merged over all CPUs, as a private copy; throws Error on an unknown name. */
+  /** Histogram `name` merged over all CPUs and the script slot, as a private copy; throws Error on an unknown name. */
   histogram(name: string): Histogram {
     const i = this.registry.histograms.findIndex((d) => d.name === name);
     if (i < 0) throw new Error(`unknown histogram '${name}'`);
     return this.merged(i);
   }
 
-  /** Declared histogram i merged over all CPUs, as a private copy. */
+  /** Declared histogram i merged over every slot, as a private copy. */
   private merged(i: number): Histogram {
     const total = Histogram.create(this.registry.histograms[i]!.options);
     for (const hs of this.hists) total.merge(hs[i]!);
@@ -312,7 +349,8 @@ export class Stats {
 
   /**
    * Start measuring an interval (call while no CPU is recording): the counters are copied, and
-   * the histograms parked (copied, then zeroed) so the interval's own distribution can be read.
+   * the histograms of every slot parked (copied, then zeroed) so the interval's own
+   * distribution can be read.
    */
   beginInterval(): StatsInterval {
     const parked = this.hists.map((hs) => hs.map((h) => { const c = h.clone(); h.reset(); return c; }));
@@ -326,14 +364,13 @@ export class Stats {
   endInterval(iv: StatsInterval): StatsSnapshot {
     const now = this.readCounters();
     const stride = this.registry.blockStride;
+    const delta = (c: number, i: number): number => now[c * stride + i]! - iv.counters[c * stride + i]!;
     const snap: StatsSnapshot = { nrCpus: this.nrCpus, counters: {}, formulas: {}, histograms: {} };
-    this.registry.counters.forEach(({ name, unit, description }) => {
-      const i = this.registry.counterIndex(name);
-      const perCpu = this.blocks.map((_, c) => now[c * stride + i]! - iv.counters[c * stride + i]!);
-      snap.counters[name] = { value: perCpu.reduce((a, b) => a + b, 0), unit, description, perCpu };
+    this.registry.counters.forEach(({ name, unit, description }, i) => {
+      snap.counters[name] = counterEntry(unit, description, this.cpuBlocks.map((_, c) => delta(c, i)), delta(this.nrCpus, i));
     });
     for (const f of this.registry.formulas) {
-      const perCpu = this.blocks.map((_, c) => finite(this.formulaOver(f.name, now, iv.counters, c)));
+      const perCpu = this.cpuBlocks.map((_, c) => finite(this.formulaOver(f.name, now, iv.counters, c)));
       snap.formulas[f.name] = { value: finite(this.formulaOver(f.name, now, iv.counters)), unit: f.unit, description: f.description, perCpu };
     }
     this.registry.histograms.forEach((d, i) => { snap.histograms[d.name] = this.histogramSnapshot(d, i, false); });
@@ -341,7 +378,7 @@ export class Stats {
     return snap;
   }
 
-  /** Zero every counter and histogram on every CPU (call while no CPU is recording). */
+  /** Zero every counter and histogram of every slot (call while nothing is recording). */
   reset(): void {
     for (const b of this.blocks) b.fill(0);
     for (const hs of this.hists) for (const h of hs) h.reset();
@@ -350,12 +387,12 @@ export class Stats {
   /** Every statistic now, as plain JSON; formulas are computed here from the counters. */
   snapshot(options: { perCpuHistograms?: boolean } = {}): StatsSnapshot {
     const snap: StatsSnapshot = { nrCpus: this.nrCpus, counters: {}, formulas: {}, histograms: {} };
-    this.registry.counters.forEach(({ name, unit, description }) => {
-      const perCpu = this.perCpu(name);
-      snap.counters[name] = { value: perCpu.reduce((a, b) => a + b, 0), unit, description, perCpu };
+    const script = this.scriptCounters();
+    this.registry.counters.forEach(({ name, unit, description }, i) => {
+      snap.counters[name] = counterEntry(unit, description, this.perCpu(name), script[i]!);
     });
     for (const f of this.registry.formulas) {
-      const perCpu = this.blocks.map((_, c) => finite(this.evaluate(f, c)));
+      const perCpu = this.cpuBlocks.map((_, c) => finite(this.evaluate(f, c)));
       snap.formulas[f.name] = { value: finite(this.evaluate(f)), unit: f.unit, description: f.description, perCpu };
     }
     this.registry.histograms.forEach((d, i) => {
@@ -372,9 +409,19 @@ export class Stats {
       unit: d.unit, description: d.description, count: h.count, mean: finite(h.mean), min: finite(h.min), max: finite(h.max),
       p50: pct(50), p90: pct(90), p99: pct(99), p999: pct(99.9), data: h.toJSON(),
     };
-    if (perCpu) out.perCpu = this.hists.map((hs) => hs[i]!.toJSON());
+    if (!perCpu) return out;
+    out.perCpu = this.hists.slice(0, this.nrCpus).map((hs) => hs[i]!.toJSON());
+    const script = this.scriptHistograms()[i]!;
+    if (script.count > 0) out.script = script.toJSON();
     return out;
   }
+}
+
+/** A counter's snapshot entry: the total is perCpu's sum plus script, which is listed only when nonzero. */
+function counterEntry(unit: string, description: string, perCpu: number[], script: number): CounterSnapshot {
+  const entry: CounterSnapshot = { value: perCpu.reduce((a, b) => a + b, 0) + script, unit, description, perCpu };
+  if (script !== 0) entry.script = script;
+  return entry;
 }
 
 /** True when two JSON values are equal. */
@@ -384,12 +431,20 @@ function sameJSON(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Per entry of `next`, the fields that differ from `prev` (whole entries when prev lacks them). */
+/** True when `before` has a field that `entry` lacks (an optional field such as `script` went away). */
+function dropsField(before: object, entry: object): boolean {
+  return Object.keys(before).some((k) => !(k in entry));
+}
+
+/**
+ * Per entry of `next`, the fields that differ from `prev`; the whole entry when prev lacks it or
+ * when one of its fields went away (a whole entry carries its unit, which a patch never does).
+ */
 function diffSection<T extends object>(prev: Record<string, T> | undefined, next: Record<string, T>): Record<string, Partial<T>> {
   const out: Record<string, Partial<T>> = {};
   for (const [name, entry] of Object.entries(next)) {
     const before = prev?.[name];
-    if (!before) {
+    if (!before || dropsField(before, entry)) {
       out[name] = entry;
       continue;
     }
@@ -419,10 +474,13 @@ export function diff(prev: StatsSnapshot | null, next: StatsSnapshot): StatsDiff
   };
 }
 
-/** prev's entries with d's fields laid over them, in a new object; unchanged entries are shared with prev. */
+/**
+ * prev's entries with d's fields laid over them, in a new object; a whole entry (one with a unit)
+ * replaces prev's. Unchanged entries are shared with prev.
+ */
 function applySection<T extends object>(prev: Record<string, T> | undefined, d: Record<string, Partial<T>>): Record<string, T> {
   const out: Record<string, T> = { ...prev };
-  for (const [name, patch] of Object.entries(d)) out[name] = { ...out[name], ...patch } as T;
+  for (const [name, patch] of Object.entries(d)) out[name] = ('unit' in patch ? { ...patch } : { ...out[name], ...patch }) as T;
   return out;
 }
 

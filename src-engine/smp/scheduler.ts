@@ -239,7 +239,10 @@ export function stop_workers(m: Machine): void {
 /**
  * run_workloads in parallel mode: each job's CPU runs on its own worker thread over the shared
  * machine, at full speed; this thread blocks until all finish, running `every.run` each
- * `every.ms` meanwhile (as CPU 0's process context: its shootdowns reach every CPU by IPI).
+ * `every.ms` meanwhile. That thread is no CPU then: its shootdowns reach every CPU by IPI, and
+ * its faults, zaps, shootdowns sent and lock waits are accounted in the script thread's stats
+ * slot (the `script` part of the run's counters); only the simulated cycles its calls spend are
+ * charged to CPU 0's clock, as CPU 0's process context.
  */
 function run_parallel(m: Machine, jobs: CpuJob[], opts: RunOptions): RunResult {
   const quantum = opts.quantum ?? m.config.quantum;
@@ -270,11 +273,13 @@ function run_parallel(m: Machine, jobs: CpuJob[], opts: RunOptions): RunResult {
   };
   tick.nextEvery = undefined as number | undefined;
   m.workersRunning = true;
-  // A lock the script's thread wants may be held by a worker for a while. Its own waits are not
-  // counted: while workers run, this thread is no CPU (and CPU 0's counters belong to worker 0).
-  const wasBlocking = lockWaits.blocking, wasPoll = lockWaits.poll;
+  // A lock the script's thread wants may be held by a worker for a while. Its contended waits
+  // are counted in the script thread's stats slot (Machine.statsSlot): while workers run, this
+  // thread is no CPU, so they go to no CPU's counters or clock (CPU 0's belong to worker 0).
+  const wasBlocking = lockWaits.blocking, wasPoll = lockWaits.poll, wasRecord = lockWaits.record;
   lockWaits.blocking = true;
   lockWaits.poll = () => { pool!.serve(); }; // a worker holding the lock may be waiting for a script callback
+  lockWaits.record = (kind, ns) => { m.recordLockWait(kind, ns); };
   let results: Map<number, WorkerResult>;
   try {
     results = pool.run(wire, Math.min(sampleMs, every?.ms ?? Infinity), tick, opts.stop ?? null);
@@ -285,6 +290,7 @@ function run_parallel(m: Machine, jobs: CpuJob[], opts: RunOptions): RunResult {
     m.workersRunning = false;
     lockWaits.blocking = wasBlocking;
     lockWaits.poll = wasPoll;
+    lockWaits.record = wasRecord;
   }
   if (pool.failures.length) throw pool.failures.splice(0)[0];
   const events = [...results.values()].flatMap((r) => r.trace.map((e) => ({ ...e, name: String(e['name']), mm: m.mms.get(e['mm'] as number) ?? e['mm'] })));

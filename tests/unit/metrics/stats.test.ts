@@ -193,15 +193,17 @@ describe('snapshot and diff', () => {
 
   it('applyDiff(prev, diff(prev, next)) rebuilds next, also through JSON, on random activity', () => {
     const { reg, ids } = tlbRegistry();
-    const step = fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.constantFrom(ids.hits, ids.misses, -1), fc.integer({ min: 1, max: 1000 })));
+    // cpu 3 is the script slot; n < 0 resets everything (so script parts come and go)
+    const step = fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.constantFrom(ids.hits, ids.misses, -1), fc.integer({ min: -100, max: 1000 })));
     fc.assert(fc.property(fc.array(step, { minLength: 1, maxLength: 6 }), (steps) => {
       const stats = reg.create(3);
       let prev: StatsSnapshot | null = null;
       let mirror: StatsSnapshot | null = null;
       for (const ops of steps) {
         for (const [cpu, i, n] of ops) {
-          if (i < 0) stats.histograms(cpu)[ids.lat]!.record(n);
-          else stats.counters(cpu)[i]! += n;
+          if (n <= 0) stats.reset();
+          else if (i < 0) (cpu === 3 ? stats.scriptHistograms() : stats.histograms(cpu))[ids.lat]!.record(n);
+          else (cpu === 3 ? stats.scriptCounters() : stats.counters(cpu))[i]! += n;
         }
         const next = stats.snapshot();
         const d = diff(prev, next);
@@ -224,6 +226,123 @@ describe('snapshot and diff', () => {
     expect(d.formulas).toEqual({ hit_rate: { value: 1, perCpu: [null, 1] } });
     expect(d.histograms).toEqual({});
     expect(diff(null, s0).counters['hits']).toEqual(s0.counters['hits']);
+  });
+});
+
+describe("the script thread's slot", () => {
+  it('is laid out after the CPUs: totals include it, per-CPU views do not, and counters(nrCpus) is no CPU', () => {
+    const { reg, ids } = tlbRegistry();
+    const stats = reg.create(2);
+    stats.counters(0)[ids.hits]! += 1;
+    stats.scriptCounters()[ids.hits]! += 4;
+    stats.scriptCounters()[ids.misses]! += 5;
+    expect(stats.scriptCounters().byteOffset).toBe(2 * reg.blockStride * 8);
+    expect(stats.counter('hits')).toBe(5);
+    expect(stats.perCpu('hits')).toEqual([1, 0]);
+    expect(stats.formula('hit_rate')).toBe(0.5);
+    expect(stats.formula('hit_rate', 0)).toBe(1);
+    expect(() => stats.counters(2)).toThrow(RangeError);
+    expect(() => stats.histograms(2)).toThrow(RangeError);
+    const now = stats.readCounters();
+    expect(stats.formulaOver('hit_rate', now)).toBe(0.5);
+    expect(stats.formulaOver('hit_rate', now, undefined, 1)).toBeNaN();
+    expect(() => stats.formulaOver('hit_rate', now, undefined, 2)).toThrow(RangeError);
+  });
+
+  it('its histograms are merged into the totals, and listed apart with the per-CPU ones', () => {
+    const { reg, ids } = tlbRegistry();
+    const stats = reg.create(2);
+    stats.histograms(1)[ids.lat]!.record(10);
+    stats.scriptHistograms()[ids.lat]!.record(1000);
+    const total = stats.histogram('lat');
+    expect([total.count, total.min, total.max]).toEqual([2, 10, 1000]);
+    const lat = stats.snapshot({ perCpuHistograms: true }).histograms['lat']!;
+    expect(lat.count).toBe(2);
+    expect(lat.perCpu!.map((h) => h.count)).toEqual([0, 1]);
+    expect(lat.script!.count).toBe(1);
+    expect(stats.snapshot().histograms['lat']!.script).toBeUndefined();
+  });
+
+  it("a snapshot lists the script part of a counter only when it is nonzero", () => {
+    const { reg, ids } = tlbRegistry();
+    const stats = reg.create(2);
+    stats.counters(1)[ids.hits]! += 2;
+    const quiet = stats.snapshot({ perCpuHistograms: true });
+    expect(Object.keys(quiet.counters['hits']!)).toEqual(['value', 'unit', 'description', 'perCpu']);
+    expect(JSON.stringify(quiet)).not.toContain('"script"');
+    stats.scriptCounters()[ids.hits]! += 3;
+    const snap = stats.snapshot();
+    expect(snap.counters['hits']).toEqual({ value: 5, unit: 'lookups', description: 'TLB hits', perCpu: [0, 2], script: 3 });
+    expect(snap.counters['misses']!.script).toBeUndefined();
+    expect(snap.formulas['hit_rate']!.value).toBe(1);
+  });
+
+  it('an interval measures it too: deltas, formulas, parked and merged-back histograms', () => {
+    const { reg, ids } = tlbRegistry();
+    const stats = reg.create(1);
+    stats.scriptCounters()[ids.hits]! += 7;
+    stats.scriptHistograms()[ids.lat]!.record(50);
+    const iv = stats.beginInterval();
+    expect(stats.scriptHistograms()[ids.lat]!.count).toBe(0); // parked
+    stats.scriptCounters()[ids.misses]! += 2;
+    stats.counters(0)[ids.hits]! += 2;
+    stats.scriptHistograms()[ids.lat]!.record(900);
+    const snap = stats.endInterval(iv);
+    expect(snap.counters['misses']).toEqual({ value: 2, unit: 'lookups', description: 'TLB misses', perCpu: [0], script: 2 });
+    expect(snap.counters['hits']).toEqual({ value: 2, unit: 'lookups', description: 'TLB hits', perCpu: [2] });
+    expect(snap.formulas['hit_rate']!.value).toBe(0.5);
+    expect(snap.formulas['hit_rate']!.perCpu).toEqual([1]);
+    expect([snap.histograms['lat']!.count, snap.histograms['lat']!.min]).toEqual([1, 900]);
+    expect(stats.scriptHistograms()[ids.lat]!.count).toBe(2); // lifetime restored
+    expect(stats.counter('hits')).toBe(9);
+  });
+
+  it('an interval with no script activity has no script field, even if the slot held counts before', () => {
+    const { reg, ids } = tlbRegistry();
+    const stats = reg.create(1);
+    stats.scriptCounters()[ids.hits]! += 7;
+    const iv = stats.beginInterval();
+    stats.counters(0)[ids.hits]! += 1;
+    expect(stats.endInterval(iv).counters['hits']).toEqual({ value: 1, unit: 'lookups', description: 'TLB hits', perCpu: [1] });
+  });
+
+  it('reset zeroes it', () => {
+    const { reg, ids } = tlbRegistry();
+    const stats = reg.create(1);
+    stats.scriptCounters()[ids.hits]! += 3;
+    stats.scriptHistograms()[ids.lat]!.record(9);
+    stats.reset();
+    expect(stats.counter('hits')).toBe(0);
+    expect(stats.histogram('lat').count).toBe(0);
+    expect(stats.snapshot().counters['hits']!.script).toBeUndefined();
+  });
+
+  it('a Stats attached to the shared buffers (as a worker would) sees the same slot', () => {
+    const a = tlbRegistry();
+    const mine = a.reg.create(2);
+    const b = tlbRegistry();
+    const theirs = b.reg.attach(viaStructuredClone(mine.shared));
+    mine.scriptCounters()[a.ids.hits]! += 6;
+    mine.scriptHistograms()[a.ids.lat]!.record(77);
+    expect(theirs.scriptCounters()[b.ids.hits]).toBe(6);
+    expect(theirs.counter('hits')).toBe(6);
+    expect(theirs.histogram('lat').max).toBe(77);
+    theirs.counters(1)[b.ids.hits]! += 1;
+    expect(mine.snapshot().counters['hits']).toMatchObject({ value: 7, perCpu: [0, 1], script: 6 });
+  });
+
+  it('a diff replaces an entry whose script part went away, so applyDiff rebuilds next', () => {
+    const { reg, ids } = tlbRegistry();
+    const stats = reg.create(1);
+    stats.scriptCounters()[ids.hits]! += 3;
+    const s0 = stats.snapshot();
+    stats.reset();
+    stats.counters(0)[ids.hits]! += 1;
+    const s1 = stats.snapshot();
+    const d = diff(s0, s1);
+    expect(d.counters['hits']).toEqual(s1.counters['hits']);
+    expect(applyDiff(viaJSON(s0), viaJSON(d))).toEqual(viaJSON(s1));
+    expect('script' in applyDiff(s0, d).counters['hits']!).toBe(false);
   });
 });
 

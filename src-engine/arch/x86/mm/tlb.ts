@@ -110,7 +110,7 @@ function flush_tlb_others(m: Machine, me: Cpu | null, mm: mm_struct, start: numb
   const pages = all ? TLB_FLUSH_ALL : (end - start) / PAGE_SIZE;
   const sender = me ? me.id : m.cpus.length;
   trace_tlb_flush(m, me ? me.id : m.current_cpu, mm, start, end, pages, 'TLB_REMOTE_SEND_IPI');
-  const blk = (me ?? m.cpus[m.current_cpu]!).stats;
+  const blk = me ? me.stats : m.statsSlot().counters; // no CPU sends: the script thread's slot
   blk[S.shootdowns_sent]! += targets.length;
   if (me) me.clock += m.config.cost_ipi_send * targets.length;
   if (m.workersRunning) { send_ipis(m, sender, mm, targets, start, end); return; }
