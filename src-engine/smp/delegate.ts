@@ -5,7 +5,7 @@
 import type { Machine } from '../machine';
 import type { vm_area_struct, vm_fault, vm_operations_struct } from '../mm/mm_types';
 
-const R_STATE = 0; // 0 idle, 1 request posted, 2 answered
+const R_STATE = 0; // 0 idle, 1 request posted, 3 being served, 2 answered
 const R_OP = 1;
 const R_SLOT = 2;
 const R_FLAGS = 3;
@@ -71,11 +71,14 @@ export function delegating_vm_ops(bits: number, box: DelegateMailbox, poll: () =
 
 /**
  * On the script's thread: answer a worker's pending request, if any, by running the vma's own
- * callback as CPU `cpu`. A callback that throws is reported back to the worker (and rethrown
+ * callback as CPU `cpu` (re-entrant: a request already being served is not served again). A callback that throws is reported back to the worker (and rethrown
  * here when the run ends, through `failures`). Returns whether a request was served.
  */
 export function serve_request(m: Machine, cpu: number, box: DelegateMailbox, failures: unknown[]): boolean {
   if (Atomics.load(box.w, R_STATE) !== 1) return false;
+  // Taken before the callback runs: a callback that waits for a lock serves requests meanwhile
+  // (lockWaits.poll), and must not be handed this same request again.
+  Atomics.store(box.w, R_STATE, 3);
   const vma = m.vmaBySlot.get(box.w[R_SLOT]!);
   const op = box.w[R_OP]!;
   const fn = !vma ? undefined : op === OP_FAULT ? vma.vm_ops?.fault : op === OP_PAGE_MKWRITE ? vma.vm_ops?.page_mkwrite : vma.vm_ops?.pfn_mkwrite;
