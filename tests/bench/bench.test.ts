@@ -54,6 +54,7 @@ describe('bench sections at tiny sizes', () => {
     for (const t of [hit!, walk!]) {
       expectSummary(t.host_ns);
       expectPositive(t, ['pages', 'accesses', 'm_per_s', 'stream_ns', 'sim_cycles_per_access']);
+      expectSummary(t.reference_ns);
     }
     expect(hit!.l1_hit_rate).toBe(1);
     expect(walk!.walks_per_access).toBeGreaterThan(0.5);

@@ -51,6 +51,34 @@ export function interleaved<C, R>(cases: readonly C[], reps: number, once: (c: C
   return out;
 }
 
+/** The reference loop's table: 4096 fixed pseudo-random words (16 KiB, in the L1 cache). */
+const REF_TABLE = Int32Array.from({ length: 4096 }, (_, i) => Math.imul(i, 0x9e3779b1) >>> 20);
+
+/** `n` steps of a hash chain through REF_TABLE: each step a load, a multiply and an add that depend on the last. */
+function referenceChain(n: number, seed: number): number {
+  let x = seed, s = 0;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x ^ REF_TABLE[x & 4095]!, 0x9e3779b1) + i) | 0;
+    s += x & 7;
+  }
+  return s;
+}
+
+/**
+ * Host ns per step of a fixed reference loop (a dependent hash chain over a table in the L1
+ * cache), timed over ~20 ms: how fast this machine runs plain code right now. Not a target:
+ * it lets a reader tell a slow build from a slow moment (on this VM the same loop ran at
+ * 3.0-3.1 ns when its host was quiet and up to 4.2 ns when it was not).
+ */
+export function referenceLoopNs(): number {
+  const n = 6_000_000;
+  const t0 = nowNs();
+  const s = referenceChain(n, n);
+  const ns = nowNs() - t0;
+  if (s === -1) console.log(s); // keeps the chain alive
+  return ns / n;
+}
+
 /** Untimed warm-up runs before a measurement: at least WARM_RUNS_MIN, at most WARM_RUNS_MAX. */
 const WARM_RUNS_MIN = 3;
 const WARM_RUNS_MAX = 12;

@@ -6,7 +6,7 @@ import { createLab, type Lab } from '../../src-engine/lab';
 import { createAccessStream, type Workload } from '../../src-engine/workload/patterns';
 import { readAheadBlock } from '../../src-engine/workload/stream';
 import type { RunResult } from '../../src-engine/smp/scheduler';
-import { itemsForBudget, repeat, timeNs, type BenchSizes, type Summary } from './measure';
+import { itemsForBudget, referenceLoopNs, repeat, summarize, timeNs, type BenchSizes, type Summary } from './measure';
 
 /** The region every chase uses (one page-aligned user address). */
 export const CHASE_BASE = 0x10000000;
@@ -22,6 +22,8 @@ export interface TranslationRow {
   m_per_s: number;
   /** Host ns per access spent only generating the same stream (part of host_ns). */
   stream_ns: number;
+  /** Host ns per step of the reference loop, timed just before each repetition (measure.ts referenceLoopNs). */
+  reference_ns: Summary;
   sim_cycles_per_access: number;
   walks_per_access: number;
   l1_hit_rate: number;
@@ -74,8 +76,9 @@ export function measureChase(sizes: BenchSizes, name: string, pages: number): Tr
   timedRun(lab, mm, [chase(CHASE_BASE, pages, probe)]); // warm-up: JIT and TLB
   const calib = timedRun(lab, mm, [chase(CHASE_BASE, pages, probe, 99)]);
   const accesses = itemsForBudget(sizes.translateBudgetNs, calib.ns / probe, 10_000, 50_000_000);
-  const results: RunResult[] = [];
+  const results: RunResult[] = [], reference: number[] = [];
   const host = repeat(sizes.reps, (i) => {
+    reference.push(referenceLoopNs());
     const { ns, res } = timedRun(lab, mm, [chase(CHASE_BASE, pages, accesses, i + 2)]);
     results.push(res);
     return ns / accesses;
@@ -85,6 +88,7 @@ export function measureChase(sizes: BenchSizes, name: string, pages: number): Tr
   return {
     name, pages, accesses, host_ns: host, m_per_s: 1e3 / host.median,
     stream_ns: streamNs(chase(CHASE_BASE, pages, accesses), readAheadBlock(lab.machine_config().quantum)),
+    reference_ns: summarize(reference),
     sim_cycles_per_access: res.cycles / accesses,
     walks_per_access: counter(res, 'walks') / n,
     l1_hit_rate: counter(res, 'l1_tlb_hits') / n,
