@@ -37,7 +37,8 @@ const patterns = new PatternThread(boot.cpu);
 
 /**
  * About how many accesses a worker reads its built-in stream ahead by. A shootdown sent while a
- * block is being filled waits for the whole fill (about 3 ns an access): 4096, the scheduler's
+ * block is being filled waits for the whole fill (about 3 ns an access for the patterns that
+ * draw random numbers; a pointer chase's fill is a copy, ~0.2 ns): 4096, the scheduler's
  * figure, kept an IPI waiting up to ~15 µs and put ~1.5 µs on the mean round trip; 512 bounds
  * the wait near 2 µs and still makes fill()'s per-call cost negligible.
  */
