@@ -325,7 +325,12 @@ export class Machine implements LockAccounting {
    * that CPU's worker); otherwise CPU `cpu`'s (default: the current CPU).
    */
   statsSlot(cpu = this.current_cpu): StatsSlot {
-    return this.workersRunning && !this.isWorker ? this.scriptSlot : this.cpuSlots[cpu]!;
+    return this.noCpuHere ? this.scriptSlot : this.cpuSlots[cpu]!;
+  }
+
+  /** True on the script's thread while CPU workers run: kernel code here runs on no CPU (each CPU is its worker's). */
+  get noCpuHere(): boolean {
+    return this.workersRunning && !this.isWorker;
   }
 
   /**
@@ -342,7 +347,7 @@ export class Machine implements LockAccounting {
 
   /** LockAccounting: the current CPU's id + 1, or LOCK_TAG_SCRIPT on the script's thread while CPU workers run. */
   lockTag(): number {
-    return this.workersRunning && !this.isWorker ? LOCK_TAG_SCRIPT : this.current_cpu + 1;
+    return this.noCpuHere ? LOCK_TAG_SCRIPT : this.current_cpu + 1;
   }
 
   /** LockAccounting: a lock of `kind` (mmap_sem, a ptl or a page_table_lock) came from another CPU: counted, and cost_lock_handoff added to the current CPU's clock. */

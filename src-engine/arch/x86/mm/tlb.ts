@@ -86,7 +86,7 @@ export function leave_mm_everywhere(m: Machine, mm: mm_struct): void {
  */
 export function flush_tlb_mm_range(m: Machine, mm: mm_struct, start: number, end: number): void {
   // While CPU workers run, the script's thread is no CPU: every TLB is reached by IPI.
-  const me = m.workersRunning && !m.isWorker ? null : m.cpus[m.current_cpu]!;
+  const me = m.noCpuHere ? null : m.cpus[m.current_cpu]!;
   mm.tlb_gen++;
   let all = end === TLB_FLUSH_ALL;
   if (me && me.active_mm === mm) {
