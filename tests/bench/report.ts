@@ -161,7 +161,7 @@ function translationTable(rows: TranslationRow[]): string {
     ['case', 'pages', 'accesses', 'host ns/access (min–max)', 'M/s', 'of it stream ns', 'sim cycles/access', 'walks/access', 'L1 hits', 'reference loop ns'],
     rows.map((t) => [t.name, String(t.pages), fmtCount(t.accesses), fmtSummary(t.host_ns), fmt(t.m_per_s), fmt(t.stream_ns),
       fmt(t.sim_cycles_per_access), fmt(t.walks_per_access), fmt(t.l1_hit_rate), fmtSummary(t.reference_ns)]))
-    + '\n   reference loop: a fixed dependent hash chain timed before each repetition, ns per step; not a target, it shows how fast the host ran plain code meanwhile';
+    + '\n   reference loop: fixed code (four hash chains in the L1 cache) timed before each repetition, ns per step; not a target, it shows how fast the host ran plain code meanwhile';
 }
 
 /** Section 2's table. */
