@@ -1294,7 +1294,22 @@ export class TlbHierarchy {
       const perm = pflags & pte & (Pte.RW | Pte.USER);
       const write = writes[k] === 1;
       if (!(pte & Pte.PRESENT) || !(perm & Pte.USER) || (write && !(perm & Pte.RW))) break;
-      lruTouchAt(a, pMru, pde); // pwc.touch(pde, 0)
+      // pwc.touch(pde, 0): lruTouchAt, written out (V8 does not inline a call from this loop,
+      // which has spent its inlining budget on the fills: a JS call per miss otherwise)
+      const head = a[pMru]!;
+      if (head !== pde) {
+        const tail = a[(head + E.PREV) | 0]!;
+        if (tail !== pde) {
+          const prev = a[(pde + E.PREV) | 0]!, next = a[(pde + E.NEXT) | 0]!;
+          a[(prev + E.NEXT) | 0] = next;
+          a[(next + E.PREV) | 0] = prev;
+          a[(pde + E.PREV) | 0] = tail;
+          a[(pde + E.NEXT) | 0] = head;
+          a[(tail + E.NEXT) | 0] = pde;
+          a[(head + E.PREV) | 0] = pde;
+        }
+        a[pMru] = pde;
+      }
       lastFlags = pflags;
       const ad = write ? Pte.ACCESSED | Pte.DIRTY : Pte.ACCESSED;
       if ((pte & ad) !== ad) ram[w] = pte | ad;
