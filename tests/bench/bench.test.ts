@@ -9,7 +9,7 @@ import { measureZaps, ZAP_CASES } from './zaps';
 import { measureShootdown } from './shootdown';
 import { measureScaling } from './scaling';
 import { measureMemory } from './memory';
-import { nativeRuns, parseNativeLines } from './native';
+import { nativeRuns, pairedRows, parseNativeLines } from './native';
 import { comparisons, renderReport, targets, type BenchResult } from './report';
 
 /** Expects s to be a summary of TINY.reps finite values with min ≤ median ≤ max (all > 0 if positive). */
@@ -39,6 +39,20 @@ describe('bench helpers', () => {
     const out = interleaved(['a', 'b'], 2, (c) => { order.push(c); return c.length; });
     expect(order).toEqual(['a', 'b', 'a', 'b', 'a', 'b']);
     expect(out).toEqual([[1, 1], [1, 1]]);
+    order.length = 0;
+    interleaved(['a', 'b'], 2, (c) => order.push(c), undefined, (r) => order.push(`round ${r}`));
+    expect(order).toEqual(['a', 'b', 'round 0', 'a', 'b', 'round 1', 'a', 'b']);
+  });
+
+  it('summarizes native repetitions taken one program run at a time, per case', () => {
+    const run = (zero: number, anon: number) => parseNativeLines(
+      `{"prog":"fault","case":"zero_read","pages":64,"unit":"ns/fault","values":[${zero}],"faults_per_page":1}\n`
+      + `{"prog":"fault","case":"anon_write","pages":64,"unit":"ns/fault","values":[${anon}],"faults_per_page":1}\n`);
+    const rows = pairedRows([run(10, 30), run(12, 20), run(11, 25)]);
+    expect(rows.map((r) => [r.case, r.value])).toEqual([
+      ['zero_read', { median: 11, min: 10, max: 12, reps: 3 }],
+      ['anon_write', { median: 25, min: 20, max: 30, reps: 3 }],
+    ]);
   });
 
   it('parses the JSON lines the native programs print', () => {

@@ -104,11 +104,16 @@ function faultRow(c: FaultCase, pages: number, runs: Once[]): FaultRow {
   };
 }
 
-/** Section 2: every fault case on one single-CPU machine, the cases interleaved per repetition. */
-export function measureFaults(sizes: BenchSizes): FaultRow[] {
+/**
+ * Section 2: every fault case on one single-CPU machine, the cases interleaved per repetition;
+ * beforeRound(r), if given, runs before each timed round (the native counterpart's repetition,
+ * so that both sides of a lab/native ratio are timed in the same minute).
+ */
+export function measureFaults(sizes: BenchSizes, beforeRound?: (r: number) => void): FaultRow[] {
   const pages = sizes.faultPages;
   const lab = createLab({ cpus: 1, ram_mb: Math.max(64, Math.ceil((pages * PAGE * 4) / 2 ** 20) + 32) });
   const s: Shared = { mm: lab.mm_alloc(), file: cachedFile(lab, 'bench-fault', pages) };
-  const runs = interleaved(FAULT_CASES, sizes.reps, (c) => faultOnce(lab, c, pages, s));
+  const once = (c: FaultCase) => faultOnce(lab, c, pages, s);
+  const runs = interleaved(FAULT_CASES, sizes.reps, once, once, beforeRound);
   return FAULT_CASES.map((c, i) => faultRow(c, pages, runs[i]!));
 }

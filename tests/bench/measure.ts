@@ -42,12 +42,16 @@ export function repeat(reps: number, rep: (i: number) => number): Summary {
 /**
  * Runs once(c) for every case in rounds: one untimed warm-up round (of warm(c), once(c) by
  * default), then `reps` rounds, the cases interleaved within each round so drift and noise
- * spread over all of them alike. Returns, per case, the results of the timed rounds.
+ * spread over all of them alike; beforeRound(r), if given, runs before timed round r.
+ * Returns, per case, the results of the timed rounds.
  */
-export function interleaved<C, R>(cases: readonly C[], reps: number, once: (c: C) => R, warm: (c: C) => unknown = once): R[][] {
+export function interleaved<C, R>(cases: readonly C[], reps: number, once: (c: C) => R, warm: (c: C) => unknown = once, beforeRound?: (r: number) => void): R[][] {
   for (const c of cases) warm(c);
   const out: R[][] = cases.map(() => []);
-  for (let r = 0; r < reps; r++) cases.forEach((c, i) => out[i]!.push(once(c)));
+  for (let r = 0; r < reps; r++) {
+    beforeRound?.(r);
+    cases.forEach((c, i) => out[i]!.push(once(c)));
+  }
   return out;
 }
 

@@ -19,8 +19,8 @@ export interface NativeRow {
   ipis_per_op?: number;
 }
 
-/** Native results, or why there are none. */
-export type NativeResult = { ok: true; rows: NativeRow[]; errors: string[] } | { ok: false; reason: string };
+/** Native results, or why there are none; `paired` names the programs run between the lab's repetitions. */
+export type NativeResult = { ok: true; rows: NativeRow[]; errors: string[]; paired: string[] } | { ok: false; reason: string };
 
 /** The shape of one line a native program prints. */
 interface NativeLine { prog: string; case: string; pages: number; unit: string; values: number[]; faults_per_page?: number; ipis_per_op?: number }
@@ -64,21 +64,52 @@ export function nativeRuns(sizes: BenchSizes): Array<[string, string[]]> {
   ];
 }
 
-/** Builds and runs the native programs; a failing program is recorded in `errors`, not fatal. */
-export function runNative(srcDir: string, sizes: BenchSizes, timeoutMs = 60_000): NativeResult {
-  const outDir = join(tmpdir(), 'mmu-lab-bench-native');
+/** Where the native programs are built (the OS temp folder). */
+const nativeOutDir = (): string => join(tmpdir(), 'mmu-lab-bench-native');
+
+/** Builds the native programs of `srcDir`; null, or why they could not be built. */
+export function prepareNative(srcDir: string): string | null {
   try {
-    buildNative(srcDir, outDir);
+    buildNative(srcDir, nativeOutDir());
+    return null;
   } catch (e) {
-    return { ok: false, reason: e instanceof Error ? e.message : String(e) };
+    return e instanceof Error ? e.message : String(e);
   }
-  const rows: NativeRow[] = [], errors: string[] = [];
+}
+
+/** Runs one built native program with `args`; its rows, or an error message. */
+export function runNativeProgram(prog: string, args: string[], timeoutMs = 60_000): NativeRow[] | string {
+  const r = spawnSync(join(nativeOutDir(), prog), args, { encoding: 'utf8', timeout: timeoutMs });
+  if (r.status !== 0) return `${prog} ${args.join(' ')}: ${r.error?.message ?? `exit ${r.status}`} ${r.stderr ?? ''}`.trim();
+  return parseNativeLines(r.stdout);
+}
+
+/**
+ * Native rows gathered one repetition at a time (a program run with REPS 1, again and again,
+ * between the lab's own repetitions): each case's values at each size summarized as one row.
+ */
+export function pairedRows(runs: NativeRow[][]): NativeRow[] {
+  const byCase = new Map<string, NativeRow[]>(); // by case and size
+  for (const row of runs.flat()) byCase.set(`${row.case}/${row.pages}`, [...(byCase.get(`${row.case}/${row.pages}`) ?? []), row]);
+  return [...byCase.values()].map((rows) => ({ ...rows[rows.length - 1]!, value: summarize(rows.map((x) => x.value.median)) }));
+}
+
+/**
+ * Builds and runs the native programs; a failing program is recorded in `errors`, not fatal.
+ * Programs in `done` were already run (paired with the lab's repetitions): their rows are taken
+ * as given.
+ */
+export function runNative(srcDir: string, sizes: BenchSizes, done: ReadonlyMap<string, NativeRow[]> = new Map(), timeoutMs = 60_000): NativeResult {
+  const reason = prepareNative(srcDir);
+  if (reason !== null) return { ok: false, reason };
+  const rows: NativeRow[] = [...done.values()].flat(), errors: string[] = [];
   for (const [prog, args] of nativeRuns(sizes)) {
-    const r = spawnSync(join(outDir, prog), args, { encoding: 'utf8', timeout: timeoutMs });
-    if (r.status !== 0) errors.push(`${prog} ${args.join(' ')}: ${r.error?.message ?? `exit ${r.status}`} ${r.stderr ?? ''}`.trim());
-    else rows.push(...parseNativeLines(r.stdout));
+    if (done.has(prog)) continue;
+    const r = runNativeProgram(prog, args, timeoutMs);
+    if (typeof r === 'string') errors.push(r);
+    else rows.push(...r);
   }
-  return { ok: true, rows, errors };
+  return { ok: true, rows, errors, paired: [...done.keys()] };
 }
 
 /** The native row of `kase` at `pages` (any size if pages is omitted), or null. */

@@ -223,7 +223,10 @@ function nativeTable(r: BenchResult): string {
   const t = table('Lab vs native (host kernel, gcc -O2, same sizes; ratio = lab time / native time, > 1 means the lab is slower)',
     ['what', 'unit', 'lab', 'native', 'lab/native'],
     r.comparisons.map((c) => [c.what, c.unit, fmt(c.lab), fmt(c.native), c.ratio === null ? 'n/a' : `${fmt(c.ratio)}×`]));
-  return r.native.errors.length ? `${t}\nnative errors:\n  ${r.native.errors.join('\n  ')}` : t;
+  const paired = r.native.paired.length
+    ? `\n   ${r.native.paired.join(', ')}: the native program ran one repetition before each round of the lab's section, so both sides were timed in the same minutes`
+    : '';
+  return r.native.errors.length ? `${t}${paired}\nnative errors:\n  ${r.native.errors.join('\n  ')}` : `${t}${paired}`;
 }
 
 /** The PASS/FAIL table. */

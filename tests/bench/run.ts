@@ -24,7 +24,7 @@ import { measureZaps } from './zaps';
 import { measureShootdown } from './shootdown';
 import { measureScaling } from './scaling';
 import { measureMemory, type MemoryResult } from './memory';
-import { runNative, type NativeResult } from './native';
+import { pairedRows, prepareNative, runNative, runNativeProgram, type NativeResult, type NativeRow } from './native';
 import { chartsReport } from './charts';
 import { comparisons, renderReport, targets, type BenchResult } from './report';
 
@@ -111,13 +111,29 @@ function runAll(sizes: BenchSizes, opts: Options): BenchResult {
   const t0 = nowNs();
   const load = otherLoad(500);
   const translation = section('translations', () => measureTranslations(sizes));
-  const faults = section('faults', () => measureFaults(sizes));
-  const zaps = section('zaps', () => measureZaps(sizes));
+  const nativeDir = join(benchDir(), 'native');
+  // With --native, the host kernel's fault and zap programs run one repetition before each round
+  // of the lab's fault and zap sections: a lab/native ratio from two minutes apart on this VM says
+  // as much about the minutes as about the code.
+  const paired = new Map<string, NativeRow[][]>([['fault', []], ['zap', []]]), pairErrors: string[] = [];
+  const pairWith = (prog: string, pages: number): void => {
+    const r = runNativeProgram(prog, [String(pages), '1']);
+    if (typeof r === 'string') pairErrors.push(r);
+    else paired.get(prog)!.push(r);
+  };
+  const pairing = opts.native && prepareNative(nativeDir) === null;
+  const faults = section('faults', () => measureFaults(sizes, pairing ? () => pairWith('fault', sizes.faultPages) : undefined));
+  const zaps = section('zaps', () => measureZaps(sizes, pairing ? (pages) => pairWith('zap', pages) : undefined));
   const sd = othersDuring(() => section('shootdown', () => measureShootdown(sizes)));
   const sc = othersDuring(() => section('scaling', () => measureScaling(sizes)));
   const shootdown = sd.value, scaling = sc.value;
   const during = { shootdown: sd.busy, scaling: sc.busy };
-  const native: NativeResult | null = opts.native ? section('native (gcc -O2)', () => runNative(join(benchDir(), 'native'), sizes)) : null;
+  const native: NativeResult | null = opts.native ? section('native (gcc -O2)', () => {
+    const done = new Map([...paired].filter(([, runs]) => runs.length > 0).map(([prog, runs]) => [prog, pairedRows(runs)]));
+    const res = runNative(nativeDir, sizes, done);
+    if (res.ok) res.errors.push(...pairErrors);
+    return res;
+  }) : null;
   const memory = section('memory (child process)', () => memoryInChild(opts.quick)); // last: it frees 1 GiB on exit
   const partial = { translation, faults, zaps, shootdown, scaling, memory, native };
   const withCmp = { ...partial, comparisons: comparisons(partial) };

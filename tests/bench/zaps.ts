@@ -88,14 +88,18 @@ function zapRow(c: ZapCase, pages: number, runs: Once[]): ZapRow {
   };
 }
 
-/** Section 3: every API at every size, interleaved per repetition; a machine per size. */
-export function measureZaps(sizes: BenchSizes): ZapRow[] {
+/**
+ * Section 3: every API at every size, interleaved per repetition; a machine per size.
+ * beforeRound(pages, r), if given, runs before each timed round (see measureFaults).
+ */
+export function measureZaps(sizes: BenchSizes, beforeRound?: (pages: number, r: number) => void): ZapRow[] {
   const rows: ZapRow[] = [];
   for (const pages of sizes.zapPages) {
     const lab = createLab({ cpus: 1, ram_mb: Math.ceil((pages * PAGE * 2.5) / 2 ** 20) + 64 });
     const mm = lab.mm_alloc();
     const reps = zapReps(sizes, pages);
-    const runs = interleaved(ZAP_CASES, reps, (c) => zapOnce(lab, mm, c, pages), (c) => zapOnce(lab, mm, c, Math.min(pages, 4096)));
+    const runs = interleaved(ZAP_CASES, reps, (c) => zapOnce(lab, mm, c, pages), (c) => zapOnce(lab, mm, c, Math.min(pages, 4096)),
+      beforeRound && ((r) => beforeRound(pages, r)));
     ZAP_CASES.forEach((c, i) => rows.push(zapRow(c, pages, runs[i]!)));
   }
   return rows;
