@@ -67,14 +67,20 @@ export function nativeRuns(sizes: BenchSizes): Array<[string, string[]]> {
 /** Where the native programs are built (the OS temp folder). */
 const nativeOutDir = (): string => join(tmpdir(), 'mmu-lab-bench-native');
 
-/** Builds the native programs of `srcDir`; null, or why they could not be built. */
+/** What prepareNative found for each source folder in this process (null: built). */
+const prepared = new Map<string, string | null>();
+
+/** Builds the native programs of `srcDir` once per process; null, or why they could not be built. */
 export function prepareNative(srcDir: string): string | null {
-  try {
-    buildNative(srcDir, nativeOutDir());
-    return null;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
+  if (!prepared.has(srcDir)) {
+    try {
+      buildNative(srcDir, nativeOutDir());
+      prepared.set(srcDir, null);
+    } catch (e) {
+      prepared.set(srcDir, e instanceof Error ? e.message : String(e));
+    }
   }
+  return prepared.get(srcDir)!;
 }
 
 /** Runs one built native program with `args`; its rows, or an error message. */
